@@ -1,0 +1,210 @@
+// Wire types of protocol v1 (docs/protocol.md §3–6): one zod schema per message, one discriminated union per
+// WebSocket direction. Everything crossing a process boundary is parsed here first, into typed values.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1 as const;
+
+const B64U = /^[A-Za-z0-9_-]*$/;
+/** Base64url without padding; `maxBytes` bounds the decoded size. */
+export const b64u = (maxBytes: number) =>
+  z
+    .string()
+    .max(Math.ceil((maxBytes * 4) / 3))
+    .regex(B64U, 'must be base64url without padding')
+    .refine((s) => s.length % 4 !== 1, 'is not valid base64url');
+
+/** b64u of exactly `bytes` bytes. */
+export const b64uBytes = (bytes: number) =>
+  z
+    .string()
+    .length(Math.ceil((bytes * 4) / 3))
+    .regex(B64U, 'must be base64url without padding');
+
+export const USER_ID = /^[a-z0-9][a-z0-9_.-]{2,31}$/;
+export const userId = z.string().regex(USER_ID, 'must be 3–32 of a-z 0-9 _ . - starting with a letter or digit');
+/** The actor of the server's own events (the "general" room's create). */
+export const SERVER_ACTOR = '@server' as const;
+export const roomId = b64uBytes(16);
+export const id16 = b64uBytes(16);
+export const seq = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const ts = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const version = z.literal(PROTOCOL_VERSION);
+
+export const MIN_PBKDF2_ITERATIONS = 600_000;
+export const kdfParams = z.strictObject({
+  name: z.literal('PBKDF2-SHA256'),
+  iterations: z.number().int().min(MIN_PBKDF2_ITERATIONS).max(10_000_000),
+});
+export type KdfParams = z.infer<typeof kdfParams>;
+
+const spki = b64u(1024);
+const wrappedKey = b64u(4096);
+const signature = b64u(512);
+export const publicKeys = z.strictObject({ signing: spki, encryption: spki });
+export const accountKeys = z.strictObject({
+  signing: z.strictObject({ public: spki, wrappedPrivate: wrappedKey }),
+  encryption: z.strictObject({ public: spki, wrappedPrivate: wrappedKey }),
+});
+export type AccountKeys = z.infer<typeof accountKeys>;
+
+// ---- membership [R2] ----
+export const MEMBER_TYPES = ['create', 'invite', 'join', 'leave', 'kick', 'promote'] as const;
+export type MemberType = (typeof MEMBER_TYPES)[number];
+export const memberEvent = z.strictObject({
+  v: version,
+  type: z.enum(MEMBER_TYPES),
+  room: roomId,
+  actor: z.union([userId, z.literal(SERVER_ACTOR)]),
+  target: z.union([userId, z.literal(SERVER_ACTOR)]),
+  eventId: id16,
+  ts,
+  name: z.string().min(1).max(64).optional(),
+  public: z.boolean().optional(),
+  signature,
+});
+export type MemberEvent = z.infer<typeof memberEvent>;
+
+// ---- messages [M1] [M4] ----
+export const MAX_CIPHERTEXT_BYTES = 64 * 1024;
+export const envelope = z.strictObject({
+  v: version,
+  room: roomId,
+  sessionId: id16,
+  index: z.number().int().min(0).max(0xffff_ffff),
+  iv: b64uBytes(12),
+  ciphertext: b64u(MAX_CIPHERTEXT_BYTES),
+  clientMsgId: id16,
+  counter: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  signature,
+});
+export type Envelope = z.infer<typeof envelope>;
+
+export const keyShare = z.strictObject({
+  recipient: userId,
+  sessionId: id16,
+  ciphertext: b64u(512),
+  signature,
+});
+export type KeyShare = z.infer<typeof keyShare>;
+export const storedKeyShare = keyShare.extend({ id: z.number().int(), room: roomId, sender: userId });
+export type StoredKeyShare = z.infer<typeof storedKeyShare>;
+
+// ---- the room log [R1] [M5] ----
+export const roomEvent = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('member'),
+    room: roomId,
+    seq,
+    ts,
+    sender: z.string(),
+    content: memberEvent,
+    hash: b64uBytes(32),
+    chain: b64uBytes(32),
+  }),
+  z.strictObject({
+    kind: z.literal('message'),
+    room: roomId,
+    seq,
+    ts,
+    sender: userId,
+    content: envelope,
+    hash: b64uBytes(32),
+    chain: b64uBytes(32),
+  }),
+]);
+export type RoomEvent = z.infer<typeof roomEvent>;
+export const head = z.strictObject({ room: roomId, seq, ts, chain: b64uBytes(32), signature });
+export type Head = z.infer<typeof head>;
+
+// ---- HTTP bodies ----
+export const preloginRequest = z.strictObject({ username: z.string().min(1).max(64) });
+export const registerRequest = z.strictObject({
+  username: userId,
+  salt: b64uBytes(16),
+  kdf: kdfParams,
+  authKey: b64uBytes(32),
+  keys: accountKeys,
+});
+export type RegisterRequest = z.infer<typeof registerRequest>;
+export const loginRequest = z.strictObject({ username: z.string().min(1).max(64), authKey: b64uBytes(32) });
+export const passwordChangeRequest = z.strictObject({
+  authKey: b64uBytes(32),
+  salt: b64uBytes(16),
+  kdf: kdfParams,
+  newAuthKey: b64uBytes(32),
+  keys: accountKeys,
+});
+export const createRoomRequest = z.strictObject({
+  create: memberEvent,
+  invites: z.array(memberEvent).max(100).optional(),
+});
+export const memberEventRequest = z.strictObject({ event: memberEvent });
+export const chatRequest = z.strictObject({ envelope });
+export const sharesRequest = z.strictObject({ shares: z.array(keyShare).min(1).max(1000) });
+export const sharesAckRequest = z.strictObject({ ids: z.array(z.number().int()).min(1).max(1000) });
+
+export const serverKeyInfo = z.strictObject({ spki, fingerprint: z.string() });
+export const loginResponse = z.strictObject({
+  user: userId,
+  token: z.string(),
+  csrfToken: z.string(),
+  keys: accountKeys,
+  serverKey: serverKeyInfo,
+});
+export type LoginResponse = z.infer<typeof loginResponse>;
+
+// ---- WebSocket frames ----
+export const clientFrame = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('hello'),
+    v: version,
+    resume: z.record(roomId, seq).optional(),
+  }),
+  z.strictObject({ type: z.literal('send'), envelope }),
+  z.strictObject({ type: z.literal('typing'), room: roomId }),
+  z.strictObject({ type: z.literal('ping'), n: z.number().int().optional() }),
+  z.strictObject({ type: z.literal('key_request'), room: roomId, sender: userId, sessionId: id16 }),
+]);
+export type ClientFrame = z.infer<typeof clientFrame>;
+
+export const serverFrame = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('ready'), v: version, user: userId }),
+  z.strictObject({ type: z.literal('ack'), room: roomId, clientMsgId: id16, seq, ts, chain: b64uBytes(32) }),
+  z.strictObject({ type: z.literal('event'), event: roomEvent }),
+  z.strictObject({ type: z.literal('head'), head }),
+  z.strictObject({ type: z.literal('gap'), room: roomId, from: seq, to: seq }),
+  z.strictObject({ type: z.literal('presence'), user: userId, online: z.boolean() }),
+  z.strictObject({ type: z.literal('typing'), room: roomId, user: userId }),
+  z.strictObject({ type: z.literal('key_request'), room: roomId, from: userId, sessionId: id16 }),
+  z.strictObject({ type: z.literal('shares') }),
+  z.strictObject({
+    type: z.literal('error'),
+    code: z.string(),
+    message: z.string(),
+    ref: z.string().optional(),
+  }),
+  z.strictObject({ type: z.literal('pong'), n: z.number().int().optional() }),
+]);
+export type ServerFrame = z.infer<typeof serverFrame>;
+
+export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/** Untrusted input returns a result: the first issue, with its path, in words a person can act on. */
+export function parseWith<T>(schema: z.ZodType<T>, input: unknown): ParseResult<T> {
+  const r = schema.safeParse(input);
+  if (r.success) return { ok: true, value: r.data };
+  const issue = r.error.issues[0];
+  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return { ok: false, error: `${where}${issue?.message ?? 'invalid'}` };
+}
+
+/** Parses one WebSocket text frame (either direction). */
+export function parseFrame<T>(schema: z.ZodType<T>, text: string): ParseResult<T> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return { ok: false, error: 'frame is not JSON' };
+  }
+  return parseWith(schema, json);
+}

@@ -1,0 +1,153 @@
+// The SDK's public shape: what the web client and the CLI program against. Implemented by createClient().
+import type { Role } from '@parley/protocol';
+
+/** Where the SDK keeps session, keys, pins and ratchet state. memory | IndexedDB (browser) | file (CLI). */
+export interface KeyStore {
+  /** true: values may be CryptoKey objects (IndexedDB, memory); false: JSON only, so keys are kept as pkcs8. */
+  readonly persistsCryptoKeys: boolean;
+  get<T>(key: string): Promise<T | undefined>;
+  set(key: string, value: unknown): Promise<void>;
+  delete(key: string): Promise<void>;
+  /** Logout wipes everything. */
+  clear(): Promise<void>;
+}
+
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((ev: unknown) => void) | null;
+  onmessage: ((ev: { data: unknown }) => void) | null;
+  onclose: ((ev: { code: number; reason: string }) => void) | null;
+  onerror: ((ev: unknown) => void) | null;
+}
+/** Browsers: the global WebSocket (cookie auth). Node: `ws` with an Authorization header (bearer auth). */
+export type WebSocketFactory = (url: string, headers: Record<string, string>) => WebSocketLike;
+
+export interface ClientOptions {
+  /** API base URL, e.g. http://localhost:8000 (browser: the page's origin). */
+  server: string;
+  store: KeyStore;
+  /** 'cookie' in browsers (HttpOnly session cookie + CSRF header), 'bearer' elsewhere. Default 'bearer'. */
+  auth?: 'cookie' | 'bearer';
+  fetch?: typeof globalThis.fetch;
+  webSocket?: WebSocketFactory;
+  /** Reconnect back-off bounds. Defaults 500 ms and 15 000 ms. */
+  reconnectMinMs?: number;
+  reconnectMaxMs?: number;
+}
+
+export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
+
+/** Why a message can't be shown [M6]: never a bare "unable to decrypt". */
+export type MessageStatus =
+  | 'ok'
+  | 'missing_key'
+  | 'before_join'
+  | 'bad_signature'
+  | 'tampered'
+  | 'unknown_sender'
+  | 'replayed';
+
+export interface DecryptedMessage {
+  room: string;
+  seq: number;
+  ts: number;
+  sender: string;
+  clientMsgId: string;
+  status: MessageStatus;
+  /** Present only when status is 'ok'. */
+  text?: string;
+  /** The sender's keys were marked verified by this user (safety number compared). */
+  senderVerified: boolean;
+}
+
+/** A room-log event that is not a message: shown in the timeline as "alice invited bob". */
+export interface MembershipNotice {
+  room: string;
+  seq: number;
+  ts: number;
+  type: 'create' | 'invite' | 'join' | 'leave' | 'kick' | 'promote';
+  actor: string;
+  target: string;
+  valid: boolean;
+}
+
+export interface RoomSummary {
+  id: string;
+  name: string;
+  public: boolean;
+  role: Role | null;
+  headSeq: number;
+}
+
+export interface Member {
+  user: string;
+  role: Role;
+  online: boolean;
+}
+
+export interface ContactInfo {
+  user: string;
+  fingerprint: string;
+  safetyNumber: string | null;
+  verified: boolean;
+  /** The server served keys other than the pinned ones [K6]. */
+  keyChanged: boolean;
+}
+
+/** Integrity findings from the chain, heads and counters [R1] [M4] [M5]. */
+export interface IntegrityWarning {
+  room: string;
+  kind: 'gap' | 'bad_head' | 'chain_mismatch' | 'counter_gap' | 'counter_replay' | 'invalid_membership';
+  detail: string;
+}
+
+export interface ClientEvents {
+  message: DecryptedMessage;
+  member: MembershipNotice;
+  presence: { user: string; online: boolean };
+  typing: { room: string; user: string };
+  connection: ConnectionState;
+  keychange: { user: string };
+  integrity: IntegrityWarning;
+  /** A message shown earlier with a non-ok status that can now be read (its key arrived) [M6]. */
+  recovered: DecryptedMessage;
+}
+
+export interface ParleyClient {
+  readonly user: string | null;
+  readonly connection: ConnectionState;
+  /** Keys made locally, wrapped under the password-derived key; joins "general". onProgress names each step. */
+  register(username: string, password: string, onProgress?: (step: string) => void): Promise<void>;
+  login(username: string, password: string, onProgress?: (step: string) => void): Promise<void>;
+  /** Restores a session from the store (page reload, next CLI run); false when there is none or it expired. */
+  resume(): Promise<boolean>;
+  logout(): Promise<void>;
+  changePassword(current: string, next: string): Promise<void>;
+
+  rooms(): Promise<RoomSummary[]>;
+  publicRooms(): Promise<RoomSummary[]>;
+  /** ROOM is an id or the name of a room the user is in (or a public room, for join). */
+  resolveRoom(idOrName: string): Promise<RoomSummary>;
+  createRoom(name: string, opts?: { public?: boolean; members?: string[] }): Promise<RoomSummary>;
+  directMessage(user: string): Promise<RoomSummary>;
+  invite(room: string, user: string): Promise<void>;
+  join(room: string): Promise<void>;
+  leave(room: string): Promise<void>;
+  kick(room: string, user: string): Promise<void>;
+  members(room: string): Promise<Member[]>;
+
+  send(room: string, text: string): Promise<{ seq: number }>;
+  /** Decrypted and verified, oldest first; `before` pages back through history. */
+  history(room: string, opts?: { limit?: number; before?: number }): Promise<DecryptedMessage[]>;
+  typing(room: string): void;
+
+  connect(): Promise<void>;
+  disconnect(): Promise<void>;
+  on<K extends keyof ClientEvents>(event: K, listener: (value: ClientEvents[K]) => void): () => void;
+
+  contact(user: string): Promise<ContactInfo>;
+  /** Marks the user's current keys verified (and accepts them after a key change). */
+  verify(user: string): Promise<void>;
+}
