@@ -41,13 +41,7 @@ export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offlin
 
 /** Why a message can't be shown [M6]: never a bare "unable to decrypt". */
 export type MessageStatus =
-  | 'ok'
-  | 'missing_key'
-  | 'before_join'
-  | 'bad_signature'
-  | 'tampered'
-  | 'unknown_sender'
-  | 'replayed';
+  'ok' | 'missing_key' | 'before_join' | 'bad_signature' | 'tampered' | 'unknown_sender' | 'replayed';
 
 export interface DecryptedMessage {
   room: string;
@@ -143,7 +137,11 @@ export interface ParleyClient {
   history(room: string, opts?: { limit?: number; before?: number }): Promise<DecryptedMessage[]>;
   typing(room: string): void;
 
-  connect(): Promise<void>;
+  /**
+   * Opens the live connection; resolves when the server is ready. By default it resumes each room after the
+   * last seq this client processed [D3]; `fromNow` starts every room at its head (live messages only).
+   */
+  connect(opts?: { fromNow?: boolean }): Promise<void>;
   disconnect(): Promise<void>;
   on<K extends keyof ClientEvents>(event: K, listener: (value: ClientEvents[K]) => void): () => void;
 

@@ -1,0 +1,196 @@
+// createClient(): wires the parts together and runs every live frame through one pipeline, in order:
+// integrity -> membership fold -> decryption -> events.
+import { type RoomEvent, type ServerFrame } from '@parley/protocol';
+import { Account } from './account.ts';
+import { createApi } from './api.ts';
+import { Connection, connectUrl } from './connection.ts';
+import { SerialQueue, notLoggedIn, storeKey, type Ctx } from './context.ts';
+import { Emitter } from './emitter.ts';
+import { ParleyError } from './errors.ts';
+import { Inbound } from './inbound.ts';
+import { Integrity } from './integrity.ts';
+import { fetchPage } from './log.ts';
+import { Outbound } from './outbound.ts';
+import { Pins } from './pins.ts';
+import { Rooms, normalizeUser } from './rooms.ts';
+import { chatAnswer } from './schemas.ts';
+import type { ClientOptions, ConnectionState, DecryptedMessage, ParleyClient, WebSocketFactory } from './types.ts';
+
+const browserWebSocket: WebSocketFactory = (url) => {
+  const Ws = (globalThis as { WebSocket?: new (url: string) => unknown }).WebSocket;
+  if (!Ws)
+    throw new ParleyError('NOT_CONNECTED', 'no WebSocket here: pass options.webSocket (nodeWebSocket in Node)');
+  return new Ws(url) as ReturnType<WebSocketFactory>;
+};
+
+export function createClient(options: ClientOptions): ParleyClient {
+  const auth = options.auth ?? 'bearer';
+  const api = createApi({
+    server: options.server,
+    auth,
+    fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+  });
+  const emitter = new Emitter();
+  const store = options.store;
+  const ctx: Ctx = {
+    api,
+    store,
+    emit: emitter.emit,
+    me: () => account.me ?? throwNotLoggedIn(),
+  };
+  const pins = new Pins(ctx);
+  const account = new Account(ctx, pins);
+  const rooms = new Rooms(ctx, pins);
+  const outbound = new Outbound(ctx, pins, rooms);
+  const integrity = new Integrity(ctx, pins);
+  const inbound = new Inbound(ctx, pins, rooms, (room, sender, sessionId) => {
+    if (sender !== account.me?.user) connection.send({ type: 'key_request', room, sender, sessionId });
+  });
+  const online = new Set<string>();
+  const frames = new SerialQueue();
+  let resumeFromNow = false;
+
+  const connection = new Connection({
+    url: connectUrl(api.server),
+    factory: options.webSocket ?? browserWebSocket,
+    headers: (): Record<string, string> =>
+      auth === 'bearer' && api.session ? { authorization: `Bearer ${api.session.token}` } : {},
+    reconnectMinMs: options.reconnectMinMs ?? 500,
+    reconnectMaxMs: options.reconnectMaxMs ?? 15_000,
+    resume: () => resumeMap(),
+    onFrame: (frame) => void frames.run(() => handleFrame(frame)).catch(() => undefined),
+    onState: (state: ConnectionState) => emitter.emit('connection', state),
+  });
+
+  async function resumeMap(): Promise<Record<string, number>> {
+    if (resumeFromNow) {
+      // Live from now on: every room at its head, nothing replayed.
+      resumeFromNow = false;
+      const map = Object.fromEntries((await rooms.list()).map((r) => [r.id, r.headSeq]));
+      await store.set(storeKey.lastSeq, map);
+    }
+    return (await store.get<Record<string, number>>(storeKey.lastSeq)) ?? {};
+  }
+
+  async function handleFrame(frame: ServerFrame): Promise<void> {
+    switch (frame.type) {
+      case 'ready':
+      case 'shares':
+        await inbound.fetchShares();
+        return;
+      case 'event':
+        return handleEvent(frame.event);
+      case 'head':
+        return integrity.checkHead(frame.head);
+      case 'gap':
+        return integrity.gap(frame.room, frame.from, frame.to);
+      case 'presence':
+        if (frame.online) online.add(frame.user);
+        else online.delete(frame.user);
+        emitter.emit('presence', { user: frame.user, online: frame.online });
+        return;
+      case 'typing':
+        emitter.emit('typing', { room: frame.room, user: frame.user });
+        return;
+      case 'key_request':
+        return outbound.reshare(frame.room, frame.from, frame.sessionId);
+      case 'ack':
+      case 'error':
+      case 'pong':
+        return;
+    }
+  }
+
+  async function handleEvent(ev: RoomEvent): Promise<void> {
+    const seen = (await store.get<Record<string, number>>(storeKey.lastSeq)) ?? {};
+    const last = seen[ev.room] ?? 0;
+    if (ev.seq <= last) return; // a replay of what this client already processed
+    await integrity.checkLive(ev, ev.seq === last + 1);
+    await store.set(storeKey.lastSeq, { ...seen, [ev.room]: ev.seq });
+    const notice = await rooms.observe(ev);
+    if (notice) emitter.emit('member', notice);
+    if (ev.kind === 'message') emitter.emit('message', await inbound.decrypt(ev));
+  }
+
+  async function history(
+    room: string,
+    opts: { limit?: number; before?: number } = {},
+  ): Promise<DecryptedMessage[]> {
+    const r = await rooms.resolve(room);
+    const before = opts.before ?? r.headSeq + 1;
+    const page = await fetchPage(api, r.id, { before }, Math.min(opts.limit ?? 50, 200));
+    await integrity.checkPage(page.events);
+    for (const h of page.heads) await integrity.checkHead(h);
+    await inbound.fetchShares();
+    const out: DecryptedMessage[] = [];
+    for (const ev of page.events) if (ev.kind === 'message') out.push(await inbound.decrypt(ev));
+    return out;
+  }
+
+  async function send(room: string, text: string): Promise<{ seq: number }> {
+    const r = await rooms.resolve(room);
+    const envelope = await outbound.prepare(r.id, text);
+    if (connection.state === 'online') return { seq: (await connection.sendEnvelope(envelope)).seq };
+    return { seq: (await api.post('/api/chat', { envelope }, chatAnswer)).seq };
+  }
+
+  const client: ParleyClient = {
+    get user() {
+      return account.me?.user ?? null;
+    },
+    get connection() {
+      return connection.state;
+    },
+    register: async (username, password, onProgress = () => undefined) => {
+      await account.register(username, password, onProgress);
+      onProgress('Joining general');
+      const general = (await rooms.publicList()).find((r) => r.name === 'general');
+      if (general) await rooms.act(general.id, 'join', ctx.me().user);
+    },
+    login: (username, password, onProgress = () => undefined) => account.login(username, password, onProgress),
+    resume: () => account.resume(),
+    logout: async () => {
+      connection.stop();
+      await account.logout();
+    },
+    changePassword: (current, next) => account.changePassword(current, next),
+    rooms: () => rooms.list(),
+    publicRooms: () => rooms.publicList(),
+    resolveRoom: (idOrName) => rooms.resolve(idOrName, true),
+    createRoom: (name, opts) => rooms.create(name, opts),
+    directMessage: async (user) => {
+      const other = normalizeUser(user);
+      const me = ctx.me().user;
+      return rooms.create([me, other].sort().join(' & '), { members: [other] });
+    },
+    invite: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'invite', normalizeUser(user)),
+    join: async (room) => rooms.act((await rooms.resolve(room, true)).id, 'join', ctx.me().user),
+    leave: async (room) => rooms.act((await rooms.resolve(room)).id, 'leave', ctx.me().user),
+    kick: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'kick', normalizeUser(user)),
+    members: async (room) => rooms.members((await rooms.resolve(room)).id, online),
+    send,
+    history,
+    typing: (room) =>
+      void rooms.resolve(room).then(
+        (r) => connection.send({ type: 'typing', room: r.id }),
+        () => undefined,
+      ),
+    connect: async (opts = {}) => {
+      ctx.me();
+      resumeFromNow = opts.fromNow ?? false;
+      await connection.start();
+    },
+    disconnect: () => {
+      connection.stop();
+      return Promise.resolve();
+    },
+    on: (event, listener) => emitter.on(event, listener),
+    contact: (user) => pins.contact(normalizeUser(user)),
+    verify: (user) => pins.verify(normalizeUser(user)),
+  };
+  return client;
+}
+
+function throwNotLoggedIn(): never {
+  throw notLoggedIn();
+}

@@ -1,0 +1,9 @@
+// @parley/sdk: browser-safe entry (no Node imports). Node-only helpers live in ./node.ts.
+export { createClient } from './client.ts';
+export { ParleyError, isParleyError, SDK_ERROR_CODES, type SdkErrorCode } from './errors.ts';
+export { MemoryKeyStore } from './memory-store.ts';
+export { IdbStore, type IdbStoreOptions } from './idb-store.ts';
+export { checkPassword, MIN_PASSWORD_LENGTH } from './account.ts';
+export { MAX_SESSION_MESSAGES, MAX_SESSION_AGE_MS } from './outbound.ts';
+export { connectUrl } from './connection.ts';
+export type * from './types.ts';

@@ -1,0 +1,141 @@
+// What the server committed to [R1] [M4] [M5]: each event's hash and chain link is recomputed, each head's
+// signature checked with the pinned server key, and each sender's counter followed. Findings become
+// `integrity` events; the messages themselves are still shown (with their own status).
+import {
+  GENESIS_CHAIN,
+  eventHash,
+  fromB64u,
+  headBytes,
+  nextChain,
+  rsaVerify,
+  toB64u,
+  type Head,
+  type RoomEvent,
+} from '@parley/protocol';
+import { SerialQueue, storeKey, type Ctx } from './context.ts';
+import type { Pins } from './pins.ts';
+import type { IntegrityWarning } from './types.ts';
+
+/** Chains remembered per room: enough to link the next page and compare the next heads. */
+const CHAIN_MEMORY = 2000;
+
+export class Integrity {
+  private readonly chains = new Map<string, Map<number, string>>();
+  private readonly heads = new Map<string, Map<number, string>>();
+  private readonly reported = new Set<string>();
+  private readonly queue = new SerialQueue();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly pins: Pins,
+  ) {}
+
+  /** Checks a history page (read backwards, out of order): counters are compared within the page only. */
+  checkPage(events: readonly RoomEvent[]): Promise<void> {
+    return this.queue.run(async () => {
+      const pageCounters = new Map<string, number>();
+      for (const ev of events) {
+        await this.checkChain(ev);
+        if (ev.kind !== 'message') continue;
+        this.checkCounter(ev.room, ev.sender, ev.content.counter, pageCounters.get(ev.sender), ev.seq);
+        pageCounters.set(ev.sender, ev.content.counter);
+      }
+    });
+  }
+
+  /**
+   * Checks one live event and follows its sender's persisted counter. `contiguous`: no event of the room was
+   * skipped since the last one checked, so a counter jump means the server dropped something.
+   */
+  checkLive(ev: RoomEvent, contiguous: boolean): Promise<void> {
+    return this.queue.run(async () => {
+      await this.checkChain(ev);
+      const key = storeKey.counters(ev.room);
+      // After a skip, the counters seen before it say nothing about the next messages: start over.
+      const seen = contiguous ? ((await this.ctx.store.get<Record<string, number>>(key)) ?? {}) : {};
+      if (ev.kind !== 'message') {
+        if (!contiguous) await this.ctx.store.set(key, seen);
+        return;
+      }
+      const counter = ev.content.counter;
+      this.checkCounter(ev.room, ev.sender, counter, seen[ev.sender], ev.seq);
+      if (!contiguous || counter > (seen[ev.sender] ?? 0))
+        await this.ctx.store.set(key, { ...seen, [ev.sender]: counter });
+    });
+  }
+
+  checkHead(head: Head): Promise<void> {
+    return this.queue.run(async () => {
+      const key = await this.pins.serverKey();
+      const { signature, ...unsigned } = head;
+      const ok = key ? await rsaVerify(key, fromB64u(signature), headBytes(unsigned)) : false;
+      if (!ok) return this.warn(head.room, 'bad_head', `head ${head.seq} is not signed by the pinned server key`);
+      remember(this.heads, head.room, head.seq, head.chain);
+      const known = this.chains.get(head.room)?.get(head.seq);
+      if (known && known !== head.chain) this.fork(head.room, head.seq);
+    });
+  }
+
+  gap(room: string, from: number, to: number): void {
+    this.warn(room, 'gap', `the server could not replay events ${from}..${to}`);
+  }
+
+  private async checkChain(ev: RoomEvent): Promise<void> {
+    const hash = await eventHash(ev);
+    if (toB64u(hash) !== ev.hash) {
+      return this.warn(ev.room, 'chain_mismatch', `event ${ev.seq} does not match its hash`);
+    }
+    const prev = ev.seq === 1 ? toB64u(GENESIS_CHAIN) : this.chains.get(ev.room)?.get(ev.seq - 1);
+    if (prev !== undefined && toB64u(await nextChain(fromB64u(prev), hash)) !== ev.chain) {
+      return this.warn(
+        ev.room,
+        'chain_mismatch',
+        `event ${ev.seq} does not extend the chain of event ${ev.seq - 1}`,
+      );
+    }
+    const known = this.chains.get(ev.room)?.get(ev.seq);
+    const signed = this.heads.get(ev.room)?.get(ev.seq);
+    if ((known && known !== ev.chain) || (signed && signed !== ev.chain)) return this.fork(ev.room, ev.seq);
+    remember(this.chains, ev.room, ev.seq, ev.chain);
+  }
+
+  private checkCounter(
+    room: string,
+    sender: string,
+    counter: number,
+    last: number | undefined,
+    seq: number,
+  ): void {
+    if (last === undefined) return;
+    if (counter <= last)
+      this.warn(room, 'counter_replay', `${sender}'s counter ${counter} at seq ${seq} was already seen`);
+    else if (counter > last + 1) {
+      this.warn(
+        room,
+        'counter_gap',
+        `${counter - last - 1} message(s) of ${sender} before seq ${seq} are missing`,
+      );
+    }
+  }
+
+  private fork(room: string, seq: number): void {
+    this.warn(room, 'chain_mismatch', `two different chains were served for seq ${seq} (fork)`);
+  }
+
+  private warn(room: string, kind: IntegrityWarning['kind'], detail: string): void {
+    const id = `${room}|${kind}|${detail}`;
+    if (this.reported.has(id)) return;
+    this.reported.add(id);
+    this.ctx.emit('integrity', { room, kind, detail });
+  }
+}
+
+function remember(map: Map<string, Map<number, string>>, room: string, seq: number, chain: string): void {
+  let m = map.get(room);
+  if (!m) map.set(room, (m = new Map<number, string>()));
+  m.set(seq, chain);
+  if (m.size > CHAIN_MEMORY) {
+    const oldest = m.keys().next();
+    if (!oldest.done) m.delete(oldest.value);
+  }
+}

@@ -1,0 +1,48 @@
+// Reading a room log page by page (GET /api/rooms/:id/events), oldest first.
+import type { RoomEvent } from '@parley/protocol';
+import type { Api } from './api.ts';
+import { eventsAnswer, type EventsAnswer } from './schemas.ts';
+
+export const PAGE_LIMIT = 200;
+
+export function fetchPage(
+  api: Api,
+  room: string,
+  at: { after: number } | { before: number },
+  limit = PAGE_LIMIT,
+): Promise<EventsAnswer> {
+  const where = 'after' in at ? `after=${at.after}` : `before=${at.before}`;
+  return api.get(`/api/rooms/${encodeURIComponent(room)}/events?${where}&limit=${limit}`, eventsAnswer);
+}
+
+/** Every event after `after` up to the head, in order. */
+export async function fetchAfter(api: Api, room: string, after: number): Promise<RoomEvent[]> {
+  const out: RoomEvent[] = [];
+  let at = after;
+  for (;;) {
+    const page = await fetchPage(api, room, { after: at });
+    out.push(...page.events);
+    const last = page.events.at(-1);
+    if (!last || last.seq >= page.headSeq || last.seq <= at) return out;
+    at = last.seq;
+  }
+}
+
+/** Walks back from `before` until `match` finds an event; null when the log's start is reached. */
+export async function findBackwards(
+  api: Api,
+  room: string,
+  before: number,
+  match: (e: RoomEvent) => boolean,
+): Promise<RoomEvent | null> {
+  let at = before;
+  while (at > 1) {
+    const page = await fetchPage(api, room, { before: at });
+    const found = page.events.findLast(match);
+    if (found) return found;
+    const first = page.events[0];
+    if (!first || first.seq >= at) return null;
+    at = first.seq;
+  }
+  return null;
+}

@@ -1,0 +1,50 @@
+// Node-only helpers: a file-backed KeyStore (CLI, bots) and a WebSocket factory on `ws` with headers.
+import { mkdir, readFile, rename, rm, writeFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import type { KeyStore, WebSocketFactory, WebSocketLike } from './types.ts';
+
+/**
+ * One JSON file per key, mode 0600 in a 0700 directory. JSON only, so private keys are kept as pkcs8: the
+ * file permissions are what protects them, as for ssh keys.
+ */
+export class FileKeyStore implements KeyStore {
+  readonly persistsCryptoKeys = false;
+
+  constructor(private readonly dir: string) {}
+
+  private file(key: string): string {
+    return join(this.dir, `${encodeURIComponent(key).replace(/\*/g, '%2A')}.json`);
+  }
+
+  async get<T>(key: string): Promise<T | undefined> {
+    try {
+      return JSON.parse(await readFile(this.file(key), 'utf8')) as T;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw e;
+    }
+  }
+
+  async set(key: string, value: unknown): Promise<void> {
+    await mkdir(this.dir, { recursive: true, mode: 0o700 });
+    const file = this.file(key);
+    // Write then rename: a crash mid-write never leaves half a ratchet state behind.
+    const tmp = `${file}.${process.pid}.tmp`;
+    await writeFile(tmp, JSON.stringify(value), { mode: 0o600 });
+    await rename(tmp, file);
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.file(key), { force: true });
+  }
+
+  async clear(): Promise<void> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => rm(join(this.dir, n), { force: true })));
+  }
+}
+
+/** `ws` with headers (bearer auth) and without permessage-deflate, shaped like the browser's WebSocket. */
+export const nodeWebSocket: WebSocketFactory = (url, headers) =>
+  new WebSocket(url, { headers, perMessageDeflate: false }) as unknown as WebSocketLike;

@@ -1,0 +1,148 @@
+// The user's sending side [M1] [M2] [M3] [M4]: one sender-key session per room, shared only with members the
+// client's own fold accepts [R2], rotated when someone left, after 100 messages and after 7 days.
+import {
+  fromB64u,
+  nextChainKey,
+  randomBytes,
+  randomId,
+  ratchetTo,
+  sealMessage,
+  sealShare,
+  toB64u,
+  type Envelope,
+  type KeyShare,
+} from '@parley/protocol';
+import { SerialQueue, storeKey, type Ctx } from './context.ts';
+import { ParleyError } from './errors.ts';
+import { findBackwards } from './log.ts';
+import type { InboundSession } from './inbound.ts';
+import type { Pins } from './pins.ts';
+import type { Rooms } from './rooms.ts';
+
+export const MAX_SESSION_MESSAGES = 100;
+export const MAX_SESSION_AGE_MS = 7 * 24 * 3600 * 1000;
+
+export interface OutboundSession {
+  sessionId: string;
+  /** Chain key at index 0 (b64u): a re-share to a member starts at the index they first got. */
+  chainKey0: string;
+  /** Chain key at `index` (b64u). */
+  chainKey: string;
+  index: number;
+  createdAt: number;
+  /** Who holds this session, and from which index. */
+  shared: Record<string, number>;
+}
+
+export class Outbound {
+  private readonly queue = new SerialQueue();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly pins: Pins,
+    private readonly rooms: Rooms,
+  ) {}
+
+  /** Encrypts and signs the next message of the room; the ratchet and counter are saved before it leaves. */
+  prepare(room: string, text: string, now = Date.now()): Promise<Envelope> {
+    return this.queue.run(async () => {
+      const me = this.ctx.me();
+      const members = (await this.rooms.fold(room)).state.members;
+      if (!members.has(me.user)) throw new ParleyError('NOT_MEMBER', 'not a member of this room');
+      let s = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
+      if (!s || this.mustRotate(s, members, now)) s = await this.startSession(room, now);
+      await this.shareWith(
+        room,
+        s,
+        [...members.keys()].filter((u) => u !== me.user && !(u in s.shared)),
+      );
+      const counter = (await this.lastCounter(room)) + 1;
+      const envelope = await sealMessage({
+        room,
+        sender: me.user,
+        signingKey: me.signing,
+        sessionId: s.sessionId,
+        chainKey: fromB64u(s.chainKey),
+        index: s.index,
+        counter,
+        clientMsgId: randomId(),
+        text,
+      });
+      const next = { ...s, chainKey: toB64u(await nextChainKey(fromB64u(s.chainKey))), index: s.index + 1 };
+      await this.ctx.store.set(storeKey.outbound(room), next);
+      await this.ctx.store.set(storeKey.ownCounter(room), counter);
+      return envelope;
+    });
+  }
+
+  /** Answers a key_request: the current session again, to a member of the client's own fold only. */
+  reshare(room: string, requester: string, sessionId: string): Promise<void> {
+    return this.queue.run(async () => {
+      const s = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
+      if (!s || s.sessionId !== sessionId) return;
+      const members = (await this.rooms.fold(room)).state.members;
+      if (!members.has(requester) || requester === this.ctx.me().user) return;
+      await this.shareWith(room, s, [requester]);
+    });
+  }
+
+  private mustRotate(s: OutboundSession, members: ReadonlyMap<string, unknown>, now: number): boolean {
+    if (s.index >= MAX_SESSION_MESSAGES || now - s.createdAt >= MAX_SESSION_AGE_MS) return true;
+    return Object.keys(s.shared).some((u) => !members.has(u));
+  }
+
+  private async startSession(room: string, now: number): Promise<OutboundSession> {
+    const me = this.ctx.me();
+    const chainKey = toB64u(randomBytes(32));
+    const s: OutboundSession = {
+      sessionId: randomId(),
+      chainKey0: chainKey,
+      chainKey,
+      index: 0,
+      createdAt: now,
+      shared: {},
+    };
+    // The sender reads its own messages back from history with the same machinery as everyone else's.
+    const own: InboundSession = { chainKey, index: 0, used: {} };
+    await this.ctx.store.set(storeKey.inbound(room, me.user, s.sessionId), own);
+    await this.ctx.store.set(storeKey.outbound(room), s);
+    return s;
+  }
+
+  /** Seals the session to each recipient at the index they first got (now, for a newcomer) [M2] [M3]. */
+  private async shareWith(room: string, s: OutboundSession, recipients: string[]): Promise<void> {
+    const me = this.ctx.me();
+    const shares: KeyShare[] = [];
+    for (const recipient of recipients) {
+      const keys = await this.pins.keys(recipient);
+      if (!keys) continue;
+      const index = s.shared[recipient] ?? s.index;
+      const chainKey = index === s.index ? fromB64u(s.chainKey) : await ratchetTo(fromB64u(s.chainKey0), 0, index);
+      const session = { sessionId: s.sessionId, index, chainKey };
+      shares.push(
+        await sealShare({
+          room,
+          sender: me.user,
+          signingKey: me.signing,
+          recipient,
+          recipientEncryptionKey: keys.encryption,
+          session,
+        }),
+      );
+      s.shared[recipient] = index;
+    }
+    if (shares.length === 0) return;
+    await this.ctx.api.send('POST', `/api/rooms/${encodeURIComponent(room)}/shares`, { shares });
+    await this.ctx.store.set(storeKey.outbound(room), s);
+  }
+
+  /** The user's per-room counter [M4]; on a new device, taken from the user's own last message in the room. */
+  private async lastCounter(room: string): Promise<number> {
+    const stored = await this.ctx.store.get<number>(storeKey.ownCounter(room));
+    if (stored !== undefined) return stored;
+    const me = this.ctx.me().user;
+    const head = (await this.rooms.fold(room)).seq;
+    const last = await findBackwards(this.ctx.api, room, head + 1, (e) => e.kind === 'message' && e.sender === me);
+    return last?.kind === 'message' ? last.content.counter : 0;
+  }
+}

@@ -1,0 +1,165 @@
+// Rooms and signed membership [R2] [R3]. Every membership change is an event signed by its actor; the client
+// folds the room's log again itself (verifyMemberEvent + applyMembership) and trusts only that fold when it
+// decides who gets a room key — never the member list the server reports.
+import {
+  EMPTY_ROOM,
+  PROTOCOL_VERSION,
+  SERVER_ACTOR,
+  USER_ID,
+  applyMembership,
+  randomId,
+  signMemberEvent,
+  verifyMemberEvent,
+  type MemberEvent,
+  type MemberType,
+  type RoomEvent,
+  type RoomState,
+} from '@parley/protocol';
+import type { z } from 'zod';
+import { SerialQueue, storeKey, type Ctx } from './context.ts';
+import { ParleyError } from './errors.ts';
+import { fetchAfter } from './log.ts';
+import type { Pins } from './pins.ts';
+import { createRoomAnswer, memberAnswer, roomsAnswer, type roomSummary } from './schemas.ts';
+import type { Member, MembershipNotice, RoomSummary } from './types.ts';
+
+export interface Fold {
+  /** The last seq folded. */
+  seq: number;
+  state: RoomState;
+  /** Seq at which each current member last became one: their shares start there [M3]. */
+  since: Map<string, number>;
+  /** Validity of each membership event folded, by seq. */
+  valid: Map<number, boolean>;
+}
+
+const toSummary = (r: z.infer<typeof roomSummary>): RoomSummary => ({
+  id: r.id,
+  name: r.name,
+  public: r.public,
+  role: r.role ?? null,
+  headSeq: r.headSeq ?? 0,
+});
+
+export function normalizeUser(name: string): string {
+  const user = name.trim().toLowerCase();
+  if (!USER_ID.test(user)) {
+    throw new ParleyError(
+      'INVALID_INPUT',
+      `invalid user name "${name}": 3–32 of a-z 0-9 _ . - starting with a letter or digit`,
+    );
+  }
+  return user;
+}
+
+export class Rooms {
+  private readonly folds = new Map<string, Fold>();
+  private readonly queue = new SerialQueue();
+
+  constructor(
+    private readonly ctx: Ctx,
+    private readonly pins: Pins,
+  ) {}
+
+  async list(): Promise<RoomSummary[]> {
+    return (await this.ctx.api.get('/api/rooms', roomsAnswer)).rooms.map(toSummary);
+  }
+
+  async publicList(): Promise<RoomSummary[]> {
+    return (await this.ctx.api.get('/api/rooms/public', roomsAnswer)).rooms.map(toSummary);
+  }
+
+  /** A room the user is in by id or name; with `includePublic`, also a public room to join. */
+  async resolve(idOrName: string, includePublic = false): Promise<RoomSummary> {
+    const pick = (rooms: RoomSummary[]) =>
+      rooms.find((r) => r.id === idOrName) ?? rooms.find((r) => r.name === idOrName);
+    const mine = pick(await this.list());
+    if (mine) return mine;
+    const open = includePublic ? pick(await this.publicList()) : undefined;
+    if (open) return open;
+    throw new ParleyError('UNKNOWN_ROOM', `unknown room "${idOrName}": not a room you are in`);
+  }
+
+  async create(name: string, opts: { public?: boolean; members?: string[] } = {}): Promise<RoomSummary> {
+    const me = this.ctx.me();
+    const room = randomId();
+    const create = await this.sign({ type: 'create', room, target: me.user, name, public: opts.public ?? false });
+    const targets = [...new Set((opts.members ?? []).map(normalizeUser))].filter((u) => u !== me.user);
+    for (const t of targets) await this.requireUser(t);
+    const invites = await Promise.all(targets.map((target) => this.sign({ type: 'invite', room, target })));
+    const answer = await this.ctx.api.post('/api/rooms', { create, invites }, createRoomAnswer);
+    return toSummary(answer.room);
+  }
+
+  /** Posts one signed membership event: invite, join, leave, kick or promote. */
+  async act(room: string, type: Exclude<MemberType, 'create'>, target: string): Promise<void> {
+    if (target !== this.ctx.me().user) await this.requireUser(target);
+    const event = await this.sign({ type, room, target });
+    await this.ctx.api.post(`/api/rooms/${encodeURIComponent(room)}/members`, { event }, memberAnswer);
+    if ((type === 'leave' || type === 'kick') && target === this.ctx.me().user) {
+      await this.ctx.store.delete(storeKey.outbound(room));
+    }
+  }
+
+  async members(room: string, online: ReadonlySet<string>): Promise<Member[]> {
+    const fold = await this.fold(room);
+    return [...fold.state.members].map(([user, role]) => ({ user, role, online: online.has(user) }));
+  }
+
+  /** The client's own fold of the room's membership, caught up to at least `upTo` (default: the head). */
+  fold(room: string, upTo?: number): Promise<Fold> {
+    return this.queue.run(async () => {
+      const fold = this.folds.get(room) ?? { seq: 0, state: EMPTY_ROOM, since: new Map(), valid: new Map() };
+      this.folds.set(room, fold);
+      if (upTo !== undefined && fold.seq >= upTo) return fold;
+      for (const ev of await fetchAfter(this.ctx.api, room, fold.seq)) await this.apply(fold, ev);
+      return fold;
+    });
+  }
+
+  /** Folds one live event (cheaply when it is the next one) and describes it when it is a membership event. */
+  async observe(ev: RoomEvent): Promise<MembershipNotice | null> {
+    const fold = this.folds.get(ev.room);
+    if (fold && ev.seq === fold.seq + 1) await this.queue.run(() => this.apply(fold, ev));
+    else await this.fold(ev.room, ev.seq);
+    if (ev.kind !== 'member') return null;
+    const e = ev.content;
+    const valid = this.folds.get(ev.room)?.valid.get(ev.seq) ?? false;
+    return { room: ev.room, seq: ev.seq, ts: ev.ts, type: e.type, actor: e.actor, target: e.target, valid };
+  }
+
+  private async apply(fold: Fold, ev: RoomEvent): Promise<void> {
+    if (ev.seq <= fold.seq) return;
+    fold.seq = ev.seq;
+    if (ev.kind !== 'member') return;
+    const e = ev.content;
+    let ok = e.room === ev.room && ev.sender === e.actor && (await this.verify(e));
+    if (ok) {
+      const r = applyMembership(fold.state, e);
+      if (r.ok) fold.state = r.state;
+      ok = r.ok;
+    }
+    fold.valid.set(ev.seq, ok);
+    if (ok && (e.type === 'invite' || e.type === 'join' || e.type === 'create')) fold.since.set(e.target, ev.seq);
+    if (ok && (e.type === 'leave' || e.type === 'kick')) fold.since.delete(e.target);
+    if (!ok) {
+      const detail = `event ${ev.seq} (${e.type} of ${e.target} by ${e.actor}) is not backed by a valid signature and rule`;
+      this.ctx.emit('integrity', { room: ev.room, kind: 'invalid_membership', detail });
+    }
+  }
+
+  private async verify(e: MemberEvent): Promise<boolean> {
+    const key = e.actor === SERVER_ACTOR ? await this.pins.serverKey() : (await this.pins.keys(e.actor))?.signing;
+    return key ? verifyMemberEvent(e, key) : false;
+  }
+
+  private async requireUser(user: string): Promise<void> {
+    if (!(await this.pins.keys(user))) throw new ParleyError('NOT_FOUND', `no such user: ${user}`, 404);
+  }
+
+  private sign(o: { type: MemberType; room: string; target: string; name?: string; public?: boolean }) {
+    const me = this.ctx.me();
+    const unsigned = { v: PROTOCOL_VERSION, ...o, actor: me.user, eventId: randomId(), ts: Date.now() };
+    return signMemberEvent(unsigned, me.signing);
+  }
+}
