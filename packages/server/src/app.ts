@@ -1,0 +1,89 @@
+// buildApp(deps): the Fastify instance with every route and the WebSocket gateway attached. Never listens
+// (STYLE 8): tests use app.inject() or listen on port 0 themselves.
+import Fastify, { type FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import type { Config } from './config.ts';
+import type { Bus } from './bus/bus.ts';
+import type { Store } from './storage/store.ts';
+import type { ServerKey } from './security/server-key.ts';
+import type { Services } from './services.ts';
+import { Sessions } from './security/sessions.ts';
+import { RateLimiter } from './security/rate-limit.ts';
+import { Hub, type Peer } from './realtime/hub.ts';
+import { Sequencer } from './realtime/sequencer.ts';
+import { Gateway } from './realtime/gateway.ts';
+import { RoomService, ensureGeneralRoom } from './rooms/room-service.ts';
+import { installErrorHandlers } from './http/errors.ts';
+import { installCors, installJsonParser, installSecurityHeaders } from './http/hooks.ts';
+import { metaRoutes } from './http/routes/meta.ts';
+import { accountRoutes } from './http/routes/account.ts';
+import { sessionRoutes } from './http/routes/session.ts';
+import { roomRoutes } from './http/routes/rooms.ts';
+import { chatRoutes } from './http/routes/chat.ts';
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  serverKey: ServerKey;
+  /** 32 bytes from DATA_DIR/server-secret: keys the prelogin fake salts [K3]. */
+  serverSecret: Uint8Array;
+}
+
+function logger(config: Config) {
+  return {
+    level: config.logLevel,
+    // Headers are not logged by default; if a serializer ever adds them, credentials stay out. Never bodies.
+    redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+  };
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, store, bus, serverKey } = deps;
+  const app = Fastify({ logger: logger(config), bodyLimit: config.bodyLimitBytes, trustProxy: false });
+  const sequencer = new Sequencer({ store, bus, serverKey, log: app.log });
+  const hub = new Hub(bus, store, app.log);
+  const limit = (l: Config['rateLimits']['login']) => new RateLimiter(l);
+  const services: Services = {
+    ...deps,
+    sessions: new Sessions(store, { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs }),
+    hub,
+    sequencer,
+    rooms: new RoomService(store, sequencer),
+    limits: {
+      prelogin: limit(config.rateLimits.prelogin),
+      login: limit(config.rateLimits.login),
+      register: limit(config.rateLimits.register),
+      send: limit(config.rateLimits.send),
+    },
+  };
+  const connections = new Set<Peer>();
+  const realtime = {
+    config,
+    store,
+    bus,
+    hub,
+    sequencer,
+    sendLimiter: services.limits.send,
+    log: app.log,
+    connections,
+  };
+  const gateway = new Gateway(realtime, services.sessions);
+  gateway.attach(app.server);
+
+  await app.register(cookie);
+  app.decorateRequest('auth', null);
+  installJsonParser(app);
+  installSecurityHeaders(app);
+  installCors(app, config.allowedOrigins);
+  installErrorHandlers(app);
+  for (const routes of [metaRoutes, accountRoutes, sessionRoutes, roomRoutes, chatRoutes]) routes(app, services);
+
+  // [D5] Stop accepting sockets, commit and ack everything already taken, then close sockets with 1001.
+  app.addHook('preClose', async () => {
+    await sequencer.drain();
+    gateway.closeAll();
+  });
+  await ensureGeneralRoom({ store, sequencer, serverKey, serverSecret: deps.serverSecret });
+  return app;
+}

@@ -1,0 +1,155 @@
+// The only file that reads process.env (STYLE 7). Every option has a unit in its name and a default; the
+// resolved config is frozen; a bad variable fails at start with a message naming it.
+import path from 'node:path';
+
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+
+/** A token bucket: `perMinute` refill, `burst` capacity. */
+export interface RateLimit {
+  readonly perMinute: number;
+  readonly burst: number;
+}
+
+export interface Config {
+  /** Default 8000; 0 picks a free port. */
+  readonly port: number;
+  /** Default 0.0.0.0. */
+  readonly host: string;
+  /** Default ./data: server key, server secret, SQLite file. */
+  readonly dataDir: string;
+  /** Exact Origins allowed for cookie auth and WebSocket upgrades. */
+  readonly allowedOrigins: readonly string[];
+  /** pino level; default info. */
+  readonly logLevel: string;
+  /** Default: sqlite file DATA_DIR/parley.db. */
+  readonly database: DatabaseConfig;
+  /** Default 7 days. */
+  readonly sessionIdleMs: number;
+  /** Default 30 days. */
+  readonly sessionAbsoluteMs: number;
+  /** WebSocket maxPayload; default 128 KiB. */
+  readonly maxFrameBytes: number;
+  /** A socket whose send buffer passes this is closed [D4]; default 4 MiB. */
+  readonly maxBufferedBytes: number;
+  /** HTTP body limit; default 256 KiB. */
+  readonly bodyLimitBytes: number;
+  readonly rateLimits: {
+    /** Per client IP. */
+    readonly prelogin: RateLimit;
+    readonly login: RateLimit;
+    readonly register: RateLimit;
+    /** Per user, HTTP and WebSocket sends together. */
+    readonly send: RateLimit;
+    /** Per WebSocket connection, every frame. */
+    readonly frames: RateLimit;
+  };
+  /** Failed logins per account per hour before 429 (ASVS 2.2.1); default 100. */
+  readonly maxFailedLoginsPerHour: number;
+}
+
+export const DEFAULT_ALLOWED_ORIGINS = [
+  'http://localhost:5000',
+  'http://127.0.0.1:5000',
+  'http://localhost:8000',
+  'http://127.0.0.1:8000',
+];
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`invalid configuration: ${variable} ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function int(env: Env, name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got "${raw}"`);
+  const n = Number(raw);
+  if (n < min || n > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${n}`);
+  return n;
+}
+
+function limit(env: Env, name: string, perMinute: number, burst: number): RateLimit {
+  return { perMinute: int(env, `${name}_PER_MIN`, perMinute, 1), burst: int(env, `${name}_BURST`, burst, 1) };
+}
+
+function origins(env: Env): string[] {
+  const raw = env.ALLOWED_ORIGINS;
+  if (raw === undefined || raw.trim() === '') return DEFAULT_ALLOWED_ORIGINS;
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const o of list) {
+    let url: URL;
+    try {
+      url = new URL(o);
+    } catch {
+      throw new ConfigError('ALLOWED_ORIGINS', `has "${o}", which is not an origin like https://chat.example.com`);
+    }
+    if (url.origin !== o) throw new ConfigError('ALLOWED_ORIGINS', `has "${o}"; write it as "${url.origin}"`);
+  }
+  return list;
+}
+
+function database(env: Env, dataDir: string): DatabaseConfig {
+  const url = env.DATABASE_URL;
+  if (url === undefined || url === '') return { kind: 'sqlite', path: path.join(dataDir, 'parley.db') };
+  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: path.resolve(url.slice('sqlite:'.length)) };
+  throw new ConfigError('DATABASE_URL', 'must start with sqlite: or postgres://');
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function fromEnv(env: Env, dataDirOverride?: string): Config {
+  const dataDir = path.resolve(dataDirOverride ?? env.DATA_DIR ?? './data');
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  return {
+    port: int(env, 'PORT', 8000, 0, 65535),
+    host: env.HOST ?? '0.0.0.0',
+    dataDir,
+    allowedOrigins: origins(env),
+    logLevel,
+    database: database(env, dataDir),
+    sessionIdleMs: int(env, 'SESSION_IDLE_MS', 7 * 24 * 3600_000, 60_000),
+    sessionAbsoluteMs: int(env, 'SESSION_ABSOLUTE_MS', 30 * 24 * 3600_000, 60_000),
+    maxFrameBytes: int(env, 'MAX_FRAME_BYTES', 128 * 1024, 1024),
+    maxBufferedBytes: int(env, 'MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+    bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 256 * 1024, 1024),
+    rateLimits: {
+      prelogin: limit(env, 'RATE_PRELOGIN', 120, 60),
+      login: limit(env, 'RATE_LOGIN', 60, 30),
+      register: limit(env, 'RATE_REGISTER', 30, 30),
+      send: limit(env, 'RATE_SEND', 3000, 500),
+      frames: limit(env, 'RATE_FRAMES', 12_000, 1000),
+    },
+    maxFailedLoginsPerHour: int(env, 'MAX_FAILED_LOGINS_PER_HOUR', 100, 1),
+  };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * Reads the environment, applies `overrides` (tests: port 0, a temp dataDir) and freezes the result. The
+ * database default follows the final dataDir. Throws a ConfigError naming the bad variable.
+ */
+export function loadConfig(overrides: Partial<Config> = {}): Config {
+  const base = fromEnv(process.env, overrides.dataDir);
+  const config: Config = { ...base, ...overrides, dataDir: base.dataDir };
+  if (config.sessionIdleMs > config.sessionAbsoluteMs) {
+    throw new ConfigError('SESSION_IDLE_MS', 'must not exceed SESSION_ABSOLUTE_MS');
+  }
+  return deepFreeze(config);
+}

@@ -1,0 +1,168 @@
+// One WebSocket session: hello -> ready -> replay [D3] -> live. Bad frames get an `error` frame; protocol
+// violations close the socket. Writes go through one place that enforces the send-buffer bound [D4].
+import type { WebSocket, RawData } from 'ws';
+import { clientFrame, parseWith, type ClientFrame, type ServerFrame } from '@parley/protocol';
+import { AppError, WS_CLOSE, toPublicError } from '../errors.ts';
+import type { Peer } from './hub.ts';
+import type { RealtimeDeps } from './deps.ts';
+import { replay } from './replay.ts';
+import { RateLimiter } from '../security/rate-limit.ts';
+
+interface Buffered {
+  frame: string;
+  room: string | undefined;
+  seq: number | undefined;
+}
+
+export class Connection implements Peer {
+  /** Highest seq written per room: live copies at or below it are duplicates [D3]. */
+  private readonly lastSeq = new Map<string, number>();
+  /** Live frames that arrive while the replay runs, written after it. */
+  private pending: Buffered[] | null = null;
+  private hello = false;
+  private closed = false;
+  private readonly frames: RateLimiter;
+
+  constructor(
+    private readonly ws: WebSocket,
+    readonly user: string,
+    readonly sessionId: string,
+    private readonly deps: RealtimeDeps,
+  ) {
+    this.frames = new RateLimiter(deps.config.rateLimits.frames);
+    ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
+    ws.on('close', () => this.onClose());
+    ws.on('error', (err) => deps.log.debug({ err }, 'websocket error'));
+  }
+
+  deliver(frame: string, room?: string, seq?: number): void {
+    if (this.pending) {
+      this.pending.push({ frame, room, seq });
+      return;
+    }
+    if (room !== undefined && seq !== undefined) {
+      if (seq <= (this.lastSeq.get(room) ?? 0)) return;
+      this.lastSeq.set(room, seq);
+    }
+    this.write(frame);
+  }
+
+  /** Marks a replayed event as written. */
+  wrote(room: string, seq: number): void {
+    this.lastSeq.set(room, Math.max(seq, this.lastSeq.get(room) ?? 0));
+  }
+
+  send(frame: ServerFrame): void {
+    this.write(JSON.stringify(frame));
+  }
+
+  write(text: string): void {
+    if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.ws.bufferedAmount > this.deps.config.maxBufferedBytes) {
+      // [D4] A reader that stopped costs at most maxBufferedBytes; its close frame may never drain, so go.
+      this.close(WS_CLOSE.BACKPRESSURE!, 'send buffer full');
+      setTimeout(() => this.ws.terminate(), 1000).unref();
+      return;
+    }
+    this.ws.send(text);
+  }
+
+  close(code: number, reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.deps.hub.unregister(this);
+    this.ws.close(code, reason);
+  }
+
+  private onClose(): void {
+    this.closed = true;
+    this.deps.hub.unregister(this);
+    this.deps.connections.delete(this);
+  }
+
+  private onMessage(data: RawData, isBinary: boolean): void {
+    if (this.frames.take(this.sessionId) > 0) return this.close(WS_CLOSE.FLOOD!, 'frame rate limit exceeded');
+    if (isBinary) return this.close(WS_CLOSE.BAD_FRAME!, 'frames are JSON text');
+    let json: unknown;
+    try {
+      json = JSON.parse(
+        Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(data as Buffer[]).toString('utf8'),
+      );
+    } catch {
+      return this.close(WS_CLOSE.BAD_FRAME!, 'frame is not JSON');
+    }
+    const parsed = parseWith(clientFrame, json);
+    if (!parsed.ok) return this.send({ type: 'error', code: 'BAD_REQUEST', message: parsed.error });
+    this.handle(parsed.value).catch((err: unknown) => this.fail(err, refOf(parsed.value)));
+  }
+
+  private fail(err: unknown, ref: string | undefined): void {
+    const e = toPublicError(err);
+    if (e.code === 'INTERNAL') this.deps.log.error({ err }, 'websocket frame failed');
+    const close = WS_CLOSE[e.code];
+    if (close !== null) return this.close(close, e.message);
+    this.send({ type: 'error', code: e.code, message: e.message, ...(ref ? { ref } : {}) });
+  }
+
+  private async handle(f: ClientFrame): Promise<void> {
+    if (f.type === 'ping') return this.send(f.n === undefined ? { type: 'pong' } : { type: 'pong', n: f.n });
+    if (f.type === 'hello') return this.onHello(f.resume ?? {});
+    if (!this.hello) throw new AppError('BAD_REQUEST', 'send hello first');
+    switch (f.type) {
+      case 'send':
+        return this.onSend(f.envelope);
+      case 'typing':
+        if (!this.deps.hub.inRoom(this, f.room))
+          throw new AppError('NOT_MEMBER', 'you are not a member of this room');
+        this.deps.bus.publish(`room:${f.room}`, {
+          kind: 'frame',
+          frame: JSON.stringify({ type: 'typing', room: f.room, user: this.user }),
+          skipUser: this.user,
+        });
+        return;
+      case 'key_request':
+        if (!this.deps.hub.inRoom(this, f.room))
+          throw new AppError('NOT_MEMBER', 'you are not a member of this room');
+        this.deps.bus.publish(`user:${f.sender}`, {
+          kind: 'frame',
+          frame: JSON.stringify({ type: 'key_request', room: f.room, from: this.user, sessionId: f.sessionId }),
+        });
+        return;
+    }
+  }
+
+  private async onHello(resume: Record<string, number>): Promise<void> {
+    if (this.hello) throw new AppError('BAD_REQUEST', 'hello was already received');
+    this.hello = true;
+    this.pending = [];
+    await this.deps.hub.register(this);
+    this.send({ type: 'ready', v: 1, user: this.user });
+    for (const other of await this.deps.hub.onlineCoMembers(this.user)) {
+      this.send({ type: 'presence', user: other, online: true });
+    }
+    await replay(this, resume, this.deps);
+    const buffered = this.pending;
+    this.pending = null;
+    for (const b of buffered) this.deliver(b.frame, b.room, b.seq);
+  }
+
+  private async onSend(envelope: Extract<ClientFrame, { type: 'send' }>['envelope']): Promise<void> {
+    const wait = this.deps.sendLimiter.take(this.user);
+    if (wait > 0)
+      throw new AppError('RATE_LIMITED', `too many messages; retry in ${wait} s`, { retryAfterSec: wait });
+    const [event] = await this.deps.sequencer.submit({ kind: 'message', sender: this.user, envelope });
+    if (!event) throw new AppError('INTERNAL', 'no event committed');
+    this.send({
+      type: 'ack',
+      room: event.room,
+      clientMsgId: envelope.clientMsgId,
+      seq: event.seq,
+      ts: event.ts,
+      chain: event.chain,
+    });
+  }
+}
+
+function refOf(f: ClientFrame): string | undefined {
+  return f.type === 'send' ? f.envelope.clientMsgId : undefined;
+}

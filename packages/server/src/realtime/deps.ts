@@ -1,0 +1,20 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Bus } from '../bus/bus.ts';
+import type { Store } from '../storage/store.ts';
+import type { RateLimiter } from '../security/rate-limit.ts';
+import type { Hub, Peer } from './hub.ts';
+import type { Sequencer } from './sequencer.ts';
+
+/** What the realtime layer is built from. */
+export interface RealtimeDeps {
+  config: Config;
+  store: Store;
+  bus: Bus;
+  hub: Hub;
+  sequencer: Sequencer;
+  /** Shared with POST /api/chat: one budget per user, whatever the transport. */
+  sendLimiter: RateLimiter;
+  log: FastifyBaseLogger;
+  connections: Set<Peer>;
+}

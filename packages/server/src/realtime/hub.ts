@@ -1,0 +1,129 @@
+// The fan-out index of this process: which local connections belong to which user and which room. It
+// subscribes to a bus channel while it has a connection there, and answers "is this user online here".
+import type { FastifyBaseLogger } from 'fastify';
+import type { Bus, BusMessage } from '../bus/bus.ts';
+import type { Store } from '../storage/store.ts';
+
+/** What the hub needs of a connection. */
+export interface Peer {
+  readonly user: string;
+  readonly sessionId: string;
+  /** Writes an already-serialised frame; room events carry room and seq for de-duplication. */
+  deliver(frame: string, room?: string, seq?: number): void;
+  close(code: number, reason: string): void;
+}
+
+interface Group {
+  peers: Set<Peer>;
+  unsubscribe: () => void;
+}
+
+const JOINS = new Set(['create', 'invite', 'join']);
+const PARTS = new Set(['leave', 'kick']);
+
+export class Hub {
+  private readonly users = new Map<string, Group>();
+  private readonly rooms = new Map<string, Group>();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly store: Store,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** Adds a peer to its user's and rooms' groups; announces the user online on its first socket. */
+  async register(peer: Peer): Promise<string[]> {
+    const rooms = (await this.store.roomsOf(peer.user)).map((r) => r.id);
+    const first = !this.users.has(peer.user);
+    this.group(this.users, peer.user, `user:${peer.user}`, (m) => this.onUserMessage(peer.user, m)).add(peer);
+    for (const room of rooms) this.joinRoom(room, peer);
+    if (first) await this.announce(peer.user, true);
+    return rooms;
+  }
+
+  unregister(peer: Peer): void {
+    for (const [room, g] of this.rooms) if (g.peers.has(peer)) this.leaveRoom(room, peer);
+    const g = this.users.get(peer.user);
+    if (!g?.peers.delete(peer)) return;
+    if (g.peers.size > 0) return;
+    g.unsubscribe();
+    this.users.delete(peer.user);
+    this.announce(peer.user, false).catch((err: unknown) => this.log.error({ err }, 'presence fan-out failed'));
+  }
+
+  isOnline(user: string): boolean {
+    return this.users.has(user);
+  }
+
+  inRoom(peer: Peer, room: string): boolean {
+    return this.rooms.get(room)?.peers.has(peer) ?? false;
+  }
+
+  /** Online users this peer shares a room with, for the presence snapshot after `ready`. */
+  async onlineCoMembers(user: string): Promise<string[]> {
+    return (await this.store.coMembers(user)).filter((u) => this.isOnline(u));
+  }
+
+  peers(): Peer[] {
+    return [...this.users.values()].flatMap((g) => [...g.peers]);
+  }
+
+  private group(
+    map: Map<string, Group>,
+    key: string,
+    channel: `room:${string}` | `user:${string}`,
+    handler: (m: BusMessage) => void,
+  ) {
+    let g = map.get(key);
+    if (!g) {
+      g = { peers: new Set(), unsubscribe: this.bus.subscribe(channel, handler) };
+      map.set(key, g);
+    }
+    return g.peers;
+  }
+
+  private joinRoom(room: string, peer: Peer): void {
+    this.group(this.rooms, room, `room:${room}`, (m) => this.onRoomMessage(room, m)).add(peer);
+  }
+
+  private leaveRoom(room: string, peer: Peer): void {
+    const g = this.rooms.get(room);
+    if (!g) return;
+    g.peers.delete(peer);
+    if (g.peers.size === 0) {
+      g.unsubscribe();
+      this.rooms.delete(room);
+    }
+  }
+
+  private async announce(user: string, online: boolean): Promise<void> {
+    const frame = JSON.stringify({ type: 'presence', user, online });
+    for (const other of await this.store.coMembers(user))
+      this.bus.publish(`user:${other}`, { kind: 'frame', frame });
+  }
+
+  private onRoomMessage(room: string, m: BusMessage): void {
+    if (m.kind !== 'frame') return;
+    const target = m.membership && this.users.get(m.membership.target);
+    if (target && JOINS.has(m.membership!.type)) for (const p of target.peers) this.joinRoom(room, p);
+    const g = this.rooms.get(room);
+    if (g) for (const p of [...g.peers]) if (p.user !== m.skipUser) p.deliver(m.frame, m.room, m.seq);
+    if (target && PARTS.has(m.membership!.type)) for (const p of target.peers) this.leaveRoom(room, p);
+  }
+
+  private onUserMessage(user: string, m: BusMessage): void {
+    const g = this.users.get(user);
+    if (!g) return;
+    if (m.kind === 'close') {
+      for (const p of [...g.peers])
+        if (!m.sessionIds || m.sessionIds.includes(p.sessionId)) p.close(m.code, m.reason);
+      return;
+    }
+    if (m.membership && m.room) {
+      // A membership event about this user: index first (room channel copies are de-duplicated by seq).
+      this.onRoomMessage(m.room, m);
+      return;
+    }
+    for (const p of g.peers) p.deliver(m.frame, m.room, m.seq);
+  }
+}

@@ -1,0 +1,122 @@
+// The room sequencer: GROUP COMMIT [M5] [D1]. Appends submitted during one tick are committed in one
+// transaction; then each touched room's new head is signed once with the server key (no per-message RSA),
+// then every append is acked and the events fan out, each frame serialised once per room.
+import { headBytes, toB64u, type Head, type RoomEvent } from '@parley/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import { AppError } from '../errors.ts';
+import type { Bus, BusMessage } from '../bus/bus.ts';
+import type { AppendInput, Store } from '../storage/store.ts';
+import type { ServerKey } from '../security/server-key.ts';
+
+/** Bounds one transaction so a flood cannot hold the write lock for long. */
+const MAX_BATCH = 512;
+
+interface Pending {
+  input: AppendInput;
+  resolve(events: RoomEvent[]): void;
+  reject(err: AppError): void;
+}
+
+export interface SequencerDeps {
+  store: Store;
+  bus: Bus;
+  serverKey: ServerKey;
+  log: FastifyBaseLogger;
+}
+
+export class Sequencer {
+  private queue: Pending[] = [];
+  private running: Promise<void> | null = null;
+  private closed = false;
+
+  constructor(private readonly deps: SequencerDeps) {}
+
+  /** Resolves after durable commit with the item's events (the original ones for a resend [D2]). */
+  submit(input: AppendInput): Promise<RoomEvent[]> {
+    if (this.closed) return Promise.reject(new AppError('UNAVAILABLE', 'the server is shutting down'));
+    return new Promise((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+      this.running ??= this.run();
+    });
+  }
+
+  /** [D5] Stops taking appends and waits for everything already taken to be committed and acked. */
+  async drain(): Promise<void> {
+    this.closed = true;
+    while (this.running) await this.running;
+  }
+
+  private async run(): Promise<void> {
+    // One macrotask turn lets every frame already read from every socket join this batch.
+    await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0) await this.commit(this.queue.splice(0, MAX_BATCH));
+    this.running = null;
+  }
+
+  private async commit(batch: Pending[]): Promise<void> {
+    const ts = Date.now();
+    let results;
+    try {
+      results = await this.deps.store.appendBatch(
+        batch.map((p) => p.input),
+        ts,
+      );
+    } catch (cause) {
+      this.deps.log.error({ err: cause }, 'group commit failed');
+      for (const p of batch) p.reject(new AppError('INTERNAL', 'could not store the event', { cause }));
+      return;
+    }
+    const fresh = results.flatMap((r) => (r.ok && !r.duplicate ? r.events : []));
+    const heads = await this.signHeads(fresh, ts);
+    batch.forEach((p, i) => {
+      const r = results[i]!;
+      if (r.ok) p.resolve(r.events);
+      else p.reject(new AppError(r.code, r.message));
+    });
+    this.fanOut(fresh, heads);
+  }
+
+  private async signHeads(events: readonly RoomEvent[], ts: number): Promise<Head[]> {
+    const last = new Map<string, RoomEvent>();
+    for (const e of events) last.set(e.room, e);
+    const heads = await Promise.all(
+      [...last.values()].map(async (e) => {
+        const unsigned = { room: e.room, seq: e.seq, ts, chain: e.chain };
+        return { ...unsigned, signature: toB64u(await this.deps.serverKey.sign(headBytes(unsigned))) };
+      }),
+    );
+    try {
+      await this.deps.store.insertHeads(heads);
+    } catch (err) {
+      // The events are committed; a missing head is covered by the next batch's head.
+      this.deps.log.error({ err }, 'storing signed heads failed');
+    }
+    return heads;
+  }
+
+  private fanOut(events: readonly RoomEvent[], heads: readonly Head[]): void {
+    const { bus } = this.deps;
+    for (const event of events) {
+      const msg: BusMessage = {
+        kind: 'frame',
+        frame: JSON.stringify({ type: 'event', event }),
+        room: event.room,
+        seq: event.seq,
+      };
+      if (event.kind === 'member') {
+        const { type, target } = event.content;
+        msg.membership = { type, target };
+        // The target may have no socket in any room process subscribed to; its own channel reaches it.
+        bus.publish(`user:${target}`, msg);
+      }
+      bus.publish(`room:${event.room}`, msg);
+    }
+    for (const head of heads) {
+      bus.publish(`room:${head.room}`, {
+        kind: 'frame',
+        frame: JSON.stringify({ type: 'head', head }),
+        room: head.room,
+      });
+    }
+  }
+}

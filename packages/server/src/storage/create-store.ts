@@ -1,0 +1,34 @@
+// One factory knows the list of backends (STYLE 2); the heavy driver is imported lazily.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Kysely, SqliteDialect } from 'kysely';
+import type { DatabaseConfig } from '../config.ts';
+import type { Database } from './schema.ts';
+import type { Store } from './store.ts';
+import { KyselyStore } from './kysely-store.ts';
+import { migrate } from './migrations.ts';
+
+async function sqlite(file: string): Promise<Kysely<Database>> {
+  const { default: BetterSqlite3 } = await import('better-sqlite3');
+  mkdirSync(path.dirname(file), { recursive: true });
+  const database = new BetterSqlite3(file);
+  // [D1] WAL + synchronous=FULL: a commit is on disk before the ack leaves.
+  database.pragma('journal_mode = WAL');
+  database.pragma('synchronous = FULL');
+  database.pragma('foreign_keys = ON');
+  database.pragma('busy_timeout = 5000');
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+}
+
+export async function createStore(config: DatabaseConfig): Promise<Store> {
+  let db: Kysely<Database>;
+  switch (config.kind) {
+    case 'sqlite':
+      db = await sqlite(config.path);
+      break;
+    case 'postgres':
+      throw new Error('DATABASE_URL: PostgreSQL is not yet supported; unset DATABASE_URL to use SQLite');
+  }
+  await migrate(db as Kysely<unknown>);
+  return new KyselyStore(db);
+}

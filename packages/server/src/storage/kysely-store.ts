@@ -1,0 +1,217 @@
+// The one Store implementation: Kysely over SQLite now, PostgreSQL through the same queries later.
+import type { Kysely } from 'kysely';
+import type { AccountKeys, Head, KdfParams } from '@parley/protocol';
+import type { Database } from './schema.ts';
+import type { AppendInput, SessionRecord, Store, StoredShare, UserRecord } from './store.ts';
+import { appendBatch } from './room-log.ts';
+import * as reads from './room-reads.ts';
+
+type SessionRow = Database['sessions'];
+const toSession = (
+  r: Pick<SessionRow, 'id' | 'user_id' | 'csrf_token' | 'created_at' | 'last_seen_at'>,
+): SessionRecord => ({
+  id: r.id,
+  user: r.user_id,
+  csrfToken: r.csrf_token,
+  createdAt: Number(r.created_at),
+  lastSeenAt: Number(r.last_seen_at),
+});
+
+/** Unique-constraint violations by message: SQLite and PostgreSQL both say "unique". */
+const isUniqueViolation = (err: unknown) => err instanceof Error && /unique/i.test(err.message);
+
+export class KyselyStore implements Store {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  async createUser(u: Omit<UserRecord, 'failedLogins' | 'failedWindowStart'>, now: number): Promise<boolean> {
+    try {
+      await this.db
+        .insertInto('users')
+        .values({
+          id: u.id,
+          salt: u.salt,
+          kdf: JSON.stringify(u.kdf),
+          auth_hash: u.authHash,
+          keys: JSON.stringify(u.keys),
+          created_at: now,
+          failed_logins: 0,
+          failed_window_start: 0,
+        })
+        .execute();
+      return true;
+    } catch (err) {
+      if (isUniqueViolation(err)) return false;
+      throw err;
+    }
+  }
+
+  async getUser(id: string): Promise<UserRecord | undefined> {
+    const r = await this.db.selectFrom('users').selectAll().where('id', '=', id).executeTakeFirst();
+    if (!r) return undefined;
+    return {
+      id: r.id,
+      salt: r.salt,
+      kdf: JSON.parse(r.kdf) as KdfParams,
+      authHash: r.auth_hash,
+      keys: JSON.parse(r.keys) as AccountKeys,
+      failedLogins: Number(r.failed_logins),
+      failedWindowStart: Number(r.failed_window_start),
+    };
+  }
+
+  async userExists(ids: readonly string[]): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('id', 'in', [...ids])
+      .execute();
+    return new Set(rows.map((r) => r.id));
+  }
+
+  async setLoginFailures(id: string, count: number, windowStart: number): Promise<void> {
+    await this.db
+      .updateTable('users')
+      .set({ failed_logins: count, failed_window_start: windowStart })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  async changePassword(
+    c: { user: string; salt: string; kdf: KdfParams; authHash: string; keys: AccountKeys },
+    keepSessionId: string,
+  ): Promise<string[]> {
+    return this.db.transaction().execute(async (trx) => {
+      await trx
+        .updateTable('users')
+        .set({ salt: c.salt, kdf: JSON.stringify(c.kdf), auth_hash: c.authHash, keys: JSON.stringify(c.keys) })
+        .where('id', '=', c.user)
+        .execute();
+      const gone = await trx
+        .deleteFrom('sessions')
+        .where('user_id', '=', c.user)
+        .where('id', '!=', keepSessionId)
+        .returning('id')
+        .execute();
+      return gone.map((r) => r.id);
+    });
+  }
+
+  async createSession(s: SessionRecord & { tokenHash: string }): Promise<void> {
+    await this.db
+      .insertInto('sessions')
+      .values({
+        id: s.id,
+        token_hash: s.tokenHash,
+        user_id: s.user,
+        csrf_token: s.csrfToken,
+        created_at: s.createdAt,
+        last_seen_at: s.lastSeenAt,
+      })
+      .execute();
+  }
+
+  async findSession(tokenHash: string): Promise<SessionRecord | undefined> {
+    const r = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('token_hash', '=', tokenHash)
+      .executeTakeFirst();
+    return r && toSession(r);
+  }
+
+  async touchSession(id: string, now: number): Promise<void> {
+    await this.db.updateTable('sessions').set({ last_seen_at: now }).where('id', '=', id).execute();
+  }
+
+  async deleteSession(id: string): Promise<void> {
+    await this.db.deleteFrom('sessions').where('id', '=', id).execute();
+  }
+
+  async listSessions(user: string): Promise<SessionRecord[]> {
+    const rows = await this.db
+      .selectFrom('sessions')
+      .selectAll()
+      .where('user_id', '=', user)
+      .orderBy('created_at')
+      .execute();
+    return rows.map(toSession);
+  }
+
+  appendBatch(items: readonly AppendInput[], ts: number) {
+    return appendBatch(this.db, items, ts);
+  }
+
+  async insertHeads(heads: readonly Head[]): Promise<void> {
+    if (heads.length === 0) return;
+    await this.db
+      .insertInto('heads')
+      .values(heads.map((h) => ({ ...h })))
+      .onConflict((oc) => oc.columns(['room', 'seq']).doNothing())
+      .execute();
+  }
+
+  roomsOf = (user: string) => reads.roomsOf(this.db, user);
+  publicRooms = (user: string) => reads.publicRooms(this.db, user);
+  getRoom = (id: string, user: string) => reads.getRoom(this.db, id, user);
+  members = (room: string) => reads.members(this.db, room);
+  membership = (room: string, user: string) => reads.membership(this.db, room, user);
+  coMembers = (user: string) => reads.coMembers(this.db, user);
+  readEvents = (room: string, q: { after?: number; before?: number; limit: number; maxSeq?: number }) =>
+    reads.readEvents(this.db, room, q);
+  readHeads = (room: string, lo: number, hi: number) => reads.readHeads(this.db, room, lo, hi);
+  headSeq = (room: string) => reads.headSeq(this.db, room);
+
+  async insertShares(
+    room: string,
+    sender: string,
+    shares: readonly Omit<StoredShare, 'id' | 'room' | 'sender'>[],
+  ): Promise<void> {
+    const now = Date.now();
+    await this.db
+      .insertInto('shares')
+      .values(
+        shares.map((s) => ({
+          room,
+          sender,
+          recipient: s.recipient,
+          session_id: s.sessionId,
+          ciphertext: s.ciphertext,
+          signature: s.signature,
+          created_at: now,
+        })),
+      )
+      .execute();
+  }
+
+  async sharesFor(recipient: string): Promise<StoredShare[]> {
+    const rows = await this.db
+      .selectFrom('shares')
+      .selectAll()
+      .where('recipient', '=', recipient)
+      .orderBy('id')
+      .limit(1000)
+      .execute();
+    return rows.map((r) => ({
+      id: Number(r.id),
+      room: r.room,
+      sender: r.sender,
+      recipient: r.recipient,
+      sessionId: r.session_id,
+      ciphertext: r.ciphertext,
+      signature: r.signature,
+    }));
+  }
+
+  async deleteShares(recipient: string, ids: readonly number[]): Promise<void> {
+    await this.db
+      .deleteFrom('shares')
+      .where('recipient', '=', recipient)
+      .where('id', 'in', [...ids])
+      .execute();
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+}

@@ -1,0 +1,96 @@
+// Schema migrations, inline so they ship with the code. Written with Kysely's schema builder; the one
+// dialect-specific spot is the shares id (autoincrement here, identity on PostgreSQL).
+import { Migrator, type Kysely, type Migration } from 'kysely';
+
+const init: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('users')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('salt', 'text', (c) => c.notNull())
+      .addColumn('kdf', 'text', (c) => c.notNull())
+      .addColumn('auth_hash', 'text', (c) => c.notNull())
+      .addColumn('keys', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('failed_logins', 'integer', (c) => c.notNull().defaultTo(0))
+      .addColumn('failed_window_start', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createTable('sessions')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('csrf_token', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+    await db.schema
+      .createTable('rooms')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('is_public', 'integer', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .addColumn('head_seq', 'bigint', (c) => c.notNull())
+      .addColumn('head_chain', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('members')
+      .addColumn('room', 'text', (c) => c.notNull().references('rooms.id'))
+      .addColumn('user_id', 'text', (c) => c.notNull())
+      .addColumn('role', 'text')
+      .addColumn('left_seq', 'bigint')
+      .addPrimaryKeyConstraint('members_pk', ['room', 'user_id'])
+      .execute();
+    await db.schema.createIndex('members_user').on('members').columns(['user_id', 'room']).execute();
+    await db.schema
+      .createTable('events')
+      .addColumn('room', 'text', (c) => c.notNull().references('rooms.id'))
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('ts', 'bigint', (c) => c.notNull())
+      .addColumn('kind', 'text', (c) => c.notNull())
+      .addColumn('sender', 'text', (c) => c.notNull())
+      .addColumn('client_msg_id', 'text')
+      .addColumn('event_id', 'text')
+      .addColumn('content', 'text', (c) => c.notNull())
+      .addColumn('hash', 'text', (c) => c.notNull())
+      .addColumn('chain', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('events_pk', ['room', 'seq'])
+      .execute();
+    // [D2] idempotency and [R2] replay protection are constraints, not just checks.
+    await db.schema
+      .createIndex('events_client_msg')
+      .unique()
+      .on('events')
+      .columns(['room', 'sender', 'client_msg_id'])
+      .execute();
+    await db.schema.createIndex('events_event_id').unique().on('events').columns(['room', 'event_id']).execute();
+    await db.schema
+      .createTable('heads')
+      .addColumn('room', 'text', (c) => c.notNull().references('rooms.id'))
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addColumn('ts', 'bigint', (c) => c.notNull())
+      .addColumn('chain', 'text', (c) => c.notNull())
+      .addColumn('signature', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('heads_pk', ['room', 'seq'])
+      .execute();
+    await db.schema
+      .createTable('shares')
+      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('room', 'text', (c) => c.notNull())
+      .addColumn('sender', 'text', (c) => c.notNull())
+      .addColumn('recipient', 'text', (c) => c.notNull())
+      .addColumn('session_id', 'text', (c) => c.notNull())
+      .addColumn('ciphertext', 'text', (c) => c.notNull())
+      .addColumn('signature', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('shares_recipient').on('shares').column('recipient').execute();
+  },
+};
+
+export async function migrate(db: Kysely<unknown>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ '001_init': init }) } });
+  const { error } = await migrator.migrateToLatest();
+  if (error) throw new Error('database migration failed', { cause: error });
+}

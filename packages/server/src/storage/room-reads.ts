@@ -1,0 +1,131 @@
+// The room log's read side: summaries, members, history pages and heads.
+import type { Kysely } from 'kysely';
+import type { Head, Role, RoomEvent } from '@parley/protocol';
+import type { Database } from './schema.ts';
+import type { MembershipRecord, RoomSummaryRecord } from './store.ts';
+import { rowToEvent } from './room-log.ts';
+
+type Db = Kysely<Database>;
+
+function summarySelect(db: Db, user: string) {
+  return db
+    .selectFrom('rooms')
+    .leftJoin('members', (j) => j.onRef('members.room', '=', 'rooms.id').on('members.user_id', '=', user))
+    .select(['rooms.id', 'rooms.name', 'rooms.is_public', 'rooms.head_seq', 'members.role']);
+}
+
+type SummaryRow = { id: string; name: string; is_public: number; head_seq: number; role: string | null };
+const toSummary = (r: SummaryRow): RoomSummaryRecord => ({
+  id: r.id,
+  name: r.name,
+  public: Boolean(r.is_public),
+  role: (r.role as Role | null) ?? null,
+  headSeq: Number(r.head_seq),
+});
+
+export async function roomsOf(db: Db, user: string): Promise<RoomSummaryRecord[]> {
+  const rows = await summarySelect(db, user).where('members.role', 'is not', null).orderBy('rooms.name').execute();
+  return rows.map(toSummary);
+}
+
+export async function publicRooms(db: Db, user: string): Promise<RoomSummaryRecord[]> {
+  const rows = await summarySelect(db, user)
+    .where('rooms.is_public', '=', 1)
+    .orderBy('rooms.name')
+    .limit(1000)
+    .execute();
+  return rows.map(toSummary);
+}
+
+export async function getRoom(db: Db, id: string, user: string): Promise<RoomSummaryRecord | undefined> {
+  const row = await summarySelect(db, user).where('rooms.id', '=', id).executeTakeFirst();
+  return row && toSummary(row);
+}
+
+export async function members(db: Db, room: string): Promise<{ user: string; role: Role }[]> {
+  const rows = await db
+    .selectFrom('members')
+    .select(['user_id', 'role'])
+    .where('room', '=', room)
+    .where('role', 'is not', null)
+    .orderBy('user_id')
+    .execute();
+  return rows.map((r) => ({ user: r.user_id, role: r.role as Role }));
+}
+
+export async function membership(db: Db, room: string, user: string): Promise<MembershipRecord | undefined> {
+  const row = await db
+    .selectFrom('members')
+    .select(['role', 'left_seq'])
+    .where('room', '=', room)
+    .where('user_id', '=', user)
+    .executeTakeFirst();
+  return (
+    row && {
+      role: (row.role as Role | null) ?? null,
+      leftSeq: row.left_seq === null ? null : Number(row.left_seq),
+    }
+  );
+}
+
+export async function coMembers(db: Db, user: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('members as other')
+    .innerJoin('members as mine', 'mine.room', 'other.room')
+    .select('other.user_id')
+    .distinct()
+    .where('mine.user_id', '=', user)
+    .where('mine.role', 'is not', null)
+    .where('other.role', 'is not', null)
+    .where('other.user_id', '!=', user)
+    .execute();
+  return rows.map((r) => r.user_id);
+}
+
+export async function readEvents(
+  db: Db,
+  room: string,
+  q: { after?: number; before?: number; limit: number; maxSeq?: number },
+): Promise<RoomEvent[]> {
+  let query = db.selectFrom('events').selectAll().where('room', '=', room);
+  if (q.maxSeq !== undefined) query = query.where('seq', '<=', q.maxSeq);
+  if (q.before !== undefined) query = query.where('seq', '<', q.before);
+  if (q.after !== undefined) {
+    const rows = await query.where('seq', '>', q.after).orderBy('seq', 'asc').limit(q.limit).execute();
+    return rows.map(rowToEvent);
+  }
+  const rows = await query.orderBy('seq', 'desc').limit(q.limit).execute();
+  return rows.reverse().map(rowToEvent);
+}
+
+export async function readHeads(db: Db, room: string, lo: number, hi: number): Promise<Head[]> {
+  const inRange = await db
+    .selectFrom('heads')
+    .selectAll()
+    .where('room', '=', room)
+    .where('seq', '>=', lo)
+    .where('seq', '<=', hi)
+    .orderBy('seq')
+    .limit(1000)
+    .execute();
+  const latest = await db
+    .selectFrom('heads')
+    .selectAll()
+    .where('room', '=', room)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  const all = latest && !inRange.some((h) => h.seq === latest.seq) ? [...inRange, latest] : inRange;
+  return all.map((h) => ({
+    room: h.room,
+    seq: Number(h.seq),
+    ts: Number(h.ts),
+    chain: h.chain,
+    signature: h.signature,
+  }));
+}
+
+export async function headSeq(db: Db, room: string): Promise<number> {
+  const row = await db.selectFrom('rooms').select('head_seq').where('id', '=', room).executeTakeFirst();
+  return row ? Number(row.head_seq) : 0;
+}

@@ -1,0 +1,108 @@
+// The Store port: everything the HTTP routes and the realtime layer need from persistence. One Kysely
+// implementation serves SQLite now and PostgreSQL later; the store is the source of truth [D6].
+import type { AccountKeys, Envelope, Head, KdfParams, MemberEvent, Role, RoomEvent } from '@parley/protocol';
+
+export interface UserRecord {
+  id: string;
+  salt: string;
+  kdf: KdfParams;
+  /** `scrypt$N$r$p$salt$hash`: never leaves the server. */
+  authHash: string;
+  keys: AccountKeys;
+  failedLogins: number;
+  failedWindowStart: number;
+}
+
+export interface SessionRecord {
+  id: string;
+  user: string;
+  csrfToken: string;
+  createdAt: number;
+  lastSeenAt: number;
+}
+
+export interface RoomSummaryRecord {
+  id: string;
+  name: string;
+  public: boolean;
+  role: Role | null;
+  headSeq: number;
+}
+
+export interface MembershipRecord {
+  role: Role | null;
+  /** Seq of the leave/kick that ended the membership; null while a member. */
+  leftSeq: number | null;
+}
+
+/** One item of a group commit [M5]: the sequencer collects these across a tick. */
+export type AppendInput =
+  | { kind: 'create'; create: MemberEvent; invites: readonly MemberEvent[] }
+  | { kind: 'member'; event: MemberEvent }
+  | { kind: 'message'; sender: string; envelope: Envelope };
+
+export type AppendResult =
+  | { ok: true; events: RoomEvent[]; duplicate: boolean }
+  | { ok: false; code: 'NOT_MEMBER' | 'MEMBERSHIP_RULE' | 'CONFLICT' | 'NOT_FOUND'; message: string };
+
+export interface StoredShare {
+  id: number;
+  room: string;
+  sender: string;
+  recipient: string;
+  sessionId: string;
+  ciphertext: string;
+  signature: string;
+}
+
+export interface Store {
+  // ---- accounts ----
+  /** False when the name is taken. */
+  createUser(user: Omit<UserRecord, 'failedLogins' | 'failedWindowStart'>, now: number): Promise<boolean>;
+  getUser(id: string): Promise<UserRecord | undefined>;
+  userExists(ids: readonly string[]): Promise<Set<string>>;
+  setLoginFailures(id: string, count: number, windowStart: number): Promise<void>;
+  /** [K5] swaps salt, kdf, auth hash and wrapped keys and deletes every other session, in one transaction. */
+  changePassword(
+    change: { user: string; salt: string; kdf: KdfParams; authHash: string; keys: AccountKeys },
+    keepSessionId: string,
+  ): Promise<string[]>;
+
+  // ---- sessions ----
+  createSession(s: SessionRecord & { tokenHash: string }): Promise<void>;
+  findSession(tokenHash: string): Promise<SessionRecord | undefined>;
+  touchSession(id: string, now: number): Promise<void>;
+  deleteSession(id: string): Promise<void>;
+  listSessions(user: string): Promise<SessionRecord[]>;
+
+  // ---- rooms and the log [R1] ----
+  /** Commits every item in one transaction; each gets its own result (a rule break fails only that item). */
+  appendBatch(items: readonly AppendInput[], ts: number): Promise<AppendResult[]>;
+  insertHeads(heads: readonly Head[]): Promise<void>;
+  roomsOf(user: string): Promise<RoomSummaryRecord[]>;
+  publicRooms(user: string): Promise<RoomSummaryRecord[]>;
+  getRoom(id: string, user: string): Promise<RoomSummaryRecord | undefined>;
+  members(room: string): Promise<{ user: string; role: Role }[]>;
+  membership(room: string, user: string): Promise<MembershipRecord | undefined>;
+  /** Users who share at least one room with `user` (presence fan-out). */
+  coMembers(user: string): Promise<string[]>;
+  /** Ascending; `after` reads forward from it, otherwise the newest `limit` below `before`. */
+  readEvents(
+    room: string,
+    q: { after?: number; before?: number; limit: number; maxSeq?: number },
+  ): Promise<RoomEvent[]>;
+  /** Every head with lo ≤ seq ≤ hi, plus the room's latest head. */
+  readHeads(room: string, lo: number, hi: number): Promise<Head[]>;
+  headSeq(room: string): Promise<number>;
+
+  // ---- key shares [M2] ----
+  insertShares(
+    room: string,
+    sender: string,
+    shares: readonly Omit<StoredShare, 'id' | 'room' | 'sender'>[],
+  ): Promise<void>;
+  sharesFor(recipient: string): Promise<StoredShare[]>;
+  deleteShares(recipient: string, ids: readonly number[]): Promise<void>;
+
+  close(): Promise<void>;
+}
