@@ -1,0 +1,119 @@
+// Processes under measurement: servers pinned to core 0, the generator (this process) to core 1, CPU time and
+// memory read from /proc so every target is measured the same way, from outside.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+
+export const SERVER_CORE = 0;
+export const GENERATOR_CORE = 1;
+
+/** Clock ticks per second for utime/stime in /proc/PID/stat (`getconf CLK_TCK`, 100 on Linux). */
+export const CLK_TCK = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** Pins every thread of this process to the generator core; later threads inherit it. */
+export function pinSelf(core = GENERATOR_CORE): boolean {
+  try {
+    execFileSync('taskset', ['-a', '-cp', String(core), String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** utime + stime of a whole process (all threads), in microseconds. */
+export function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may itself contain spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[11]);
+  const stime = Number(fields[12]);
+  return ((utime + stime) * 1e6) / CLK_TCK;
+}
+
+/** Sum of the scheduler's run time of every thread of a process, in microseconds (ns precision). */
+export function schedMicros(pid: number): number {
+  let ns = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended between readdir and read
+    }
+  }
+  return ns / 1000;
+}
+
+/** Resident set size in bytes (VmRSS). */
+export function rssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) * 1024 : 0;
+}
+
+export interface ServerProcess {
+  pid: number;
+  port: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export interface SpawnOptions {
+  /** Node arguments after `node` (e.g. ['--import', 'tsx', 'file.ts']). */
+  args: string[];
+  env?: Record<string, string>;
+  /** Reads the port from a line of the child's stdout; null for lines that do not announce it. */
+  portFromLine: (line: string) => number | null;
+  /** How long to wait for the port line, in ms (default 30 000). */
+  startTimeoutMs?: number;
+}
+
+/** Starts a server as its own process on the server core with NODE_ENV=production; resolves once it listens. */
+export function spawnServer(o: SpawnOptions): Promise<ServerProcess> {
+  const child = spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...o.args], {
+    env: { ...process.env, NODE_ENV: 'production', ...o.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const stderr: string[] = [];
+  child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => fail(new Error('server did not announce its port in time')), o.startTimeoutMs ?? 30_000);
+    const fail = (err: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${err.message}\n${stderr.join('').slice(-2000)}`));
+    };
+    child.once('exit', (code) => fail(new Error(`server exited with code ${String(code)} before listening`)));
+    const lines = createInterface({ input: child.stdout });
+    lines.on('line', (line) => {
+      const port = o.portFromLine(line);
+      if (port === null || child.pid === undefined) return;
+      clearTimeout(timer);
+      child.removeAllListeners('exit');
+      resolve({ pid: child.pid, port, child, stop: () => stopChild(child) });
+    });
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 5000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/** CPU this process used, in microseconds, for the generator-saturation check. */
+export const selfCpuMicros = (): number => {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+};

@@ -1,0 +1,78 @@
+// The port every compared server implements for the load generator: start it, make rooms, open handshaken
+// client sockets, and say how a frame is sent and recognised. The generator knows nothing else about a target.
+import WebSocket from 'ws';
+
+/** What a received frame is to the generator: a fan-out delivery, an ack of a send, or protocol upkeep. */
+export type FrameKind = 'delivery' | 'ack' | 'other';
+
+export interface Wire {
+  /** The text a client writes to send one message whose envelope (JSON text) is `envelopeJson`. */
+  encodeSend(envelopeJson: string): string;
+  classify(data: Buffer): FrameKind;
+}
+
+/** One room as the target set it up: its id (Parley's envelopes name it) and who may connect to it. */
+export interface RoomSpec {
+  id: string;
+  /** User id of member 0, the sender (its envelopes are sealed for it). */
+  sender: string;
+  /** Opaque per-member credential the target needs to connect member `i` (e.g. a Parley session token). */
+  members: readonly string[];
+}
+
+export interface Target {
+  readonly name: string;
+  readonly pid: number;
+  readonly wire: Wire;
+  /** Sets up `count` rooms of `size` members each. */
+  prepareRooms(count: number, size: number): Promise<RoomSpec[]>;
+  /** Opens one client socket for `member` of `room`; resolves when the target has accepted it in the room. */
+  connect(room: RoomSpec, member: number, localAddress?: string): Promise<WebSocket>;
+  stop(): Promise<void>;
+}
+
+export interface TargetFactory {
+  readonly name: string;
+  start(): Promise<Target>;
+}
+
+/** Opens a client socket with compression off; resolves on open, rejects on error or an HTTP refusal. */
+export function openSocket(
+  url: string,
+  opts: { headers?: Record<string, string>; localAddress?: string; onCreate?: (ws: WebSocket) => void } = {},
+): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, {
+      perMessageDeflate: false,
+      headers: opts.headers,
+      localAddress: opts.localAddress,
+    });
+    // A server may speak first in the very packet that completes the upgrade: listen before 'open'.
+    opts.onCreate?.(ws);
+    ws.once('open', () => {
+      ws.removeAllListeners('error');
+      ws.on('error', () => undefined);
+      resolve(ws);
+    });
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${String(res.statusCode)}`)));
+    ws.once('error', reject);
+  });
+}
+
+/** Resolves with the first frame that satisfies `match`, or rejects after `timeoutMs`. */
+export function nextFrame(ws: WebSocket, match: (text: string) => boolean, timeoutMs = 10_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      ws.off('message', onMessage);
+      reject(new Error('timed out waiting for a frame'));
+    }, timeoutMs);
+    const onMessage = (data: Buffer) => {
+      const text = data.toString();
+      if (!match(text)) return;
+      clearTimeout(timer);
+      ws.off('message', onMessage);
+      resolve(text);
+    };
+    ws.on('message', onMessage);
+  });
+}
