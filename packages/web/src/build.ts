@@ -1,0 +1,37 @@
+// Builds the bundle with Vite's API, so `npm start` on a fresh clone and the browser tests need no extra step.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const PACKAGE_DIR = resolve(import.meta.dirname, '..');
+/** Sources whose change makes a build stale: the UI and everything it bundles. */
+const SOURCE_DIRS = [
+  'packages/web/src/ui',
+  'packages/web/index.html',
+  'packages/sdk/src',
+  'packages/protocol/src',
+].map((p) => resolve(PACKAGE_DIR, '..', '..', p));
+
+function newestMtime(path: string): number {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return Math.max(stat.mtimeMs, ...readdirSync(path).map((name) => newestMtime(join(path, name))));
+}
+
+/** Runs `vite build` into outDir (quietly). */
+export async function buildBundle(outDir: string): Promise<void> {
+  const { build } = await import('vite');
+  await build({
+    configFile: join(PACKAGE_DIR, 'vite.config.ts'),
+    logLevel: 'warn',
+    build: { outDir, emptyOutDir: true },
+  });
+}
+
+/** Builds when outDir has no bundle or one older than its sources; returns whether it built. */
+export async function ensureBuilt(outDir: string): Promise<boolean> {
+  const index = join(outDir, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= Math.max(...SOURCE_DIRS.map(newestMtime))) return false;
+  await buildBundle(outDir);
+  return true;
+}

@@ -1,0 +1,81 @@
+// The signed-in layout: header, banners, rooms on the left, the open room in the middle, its members right.
+import { useCallback, useEffect, useState } from 'react';
+import type { ParleyClient } from '@parley/sdk';
+import { describeError } from '../errors.ts';
+import { useChat } from '../state/use-chat.ts';
+import { ConnectionBanner } from './ConnectionBanner.tsx';
+import { ErrorBar } from './ErrorBar.tsx';
+import { KeyChangeBanner } from './KeyChangeBanner.tsx';
+import { MembersPanel } from './MembersPanel.tsx';
+import { RoomList } from './RoomList.tsx';
+import { RoomView } from './RoomView.tsx';
+import { SafetyNumberDialog } from './SafetyNumberDialog.tsx';
+
+interface Props {
+  client: ParleyClient;
+  onSignedOut: (notice?: string) => void;
+}
+
+export function ChatScreen({ client, onSignedOut }: Props) {
+  const [error, setError] = useState<string | null>(null);
+  const [contact, setContact] = useState<string | null>(null);
+  const onError = useCallback((e: unknown) => setError(describeError(e)), []);
+  const [state, actions] = useChat(client, onError);
+  const room = state.rooms.find((r) => r.id === state.active) ?? null;
+
+  // Open "general" (or the first room) once the list arrives.
+  useEffect(() => {
+    if (state.active !== null || state.rooms.length === 0) return;
+    const first = state.rooms.find((r) => r.name === 'general') ?? state.rooms[0];
+    if (first) actions.open(first.id);
+  }, [state.active, state.rooms, actions]);
+
+  async function logOut() {
+    try {
+      await client.logout();
+      onSignedOut();
+    } catch (e) {
+      // The keys are wiped even when the server could not be told; say so rather than pretend.
+      onSignedOut(`Signed out on this device. ${describeError(e)}`);
+    }
+  }
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <strong className="brand">Parley</strong>
+        <span className="me">
+          Signed in as <b data-testid="current-user">{state.me}</b>
+        </span>
+        <button type="button" className="secondary" onClick={() => void logOut()}>
+          Log out
+        </button>
+      </header>
+      <ConnectionBanner state={state.connection} />
+      <KeyChangeBanner users={state.keyChanges} onReview={setContact} />
+      <ErrorBar error={error} onDismiss={() => setError(null)} />
+      <div className="columns">
+        <RoomList client={client} state={state} actions={actions} onError={onError} />
+        {room ? (
+          <RoomView key={room.id} client={client} room={room} state={state} actions={actions} onError={onError} />
+        ) : (
+          <main className="room empty">
+            <p className="muted">Loading rooms…</p>
+          </main>
+        )}
+        {room && (
+          <MembersPanel client={client} room={room} state={state} onError={onError} onSelect={setContact} />
+        )}
+      </div>
+      {contact && (
+        <SafetyNumberDialog
+          client={client}
+          user={contact}
+          onClose={() => setContact(null)}
+          onVerified={() => actions.acceptKeys(contact)}
+          onError={onError}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,62 @@
+// Who is in the room and who is online. Presence from live events overrides the snapshot from members().
+import { useEffect, useState } from 'react';
+import type { Member, ParleyClient, RoomSummary } from '@parley/sdk';
+import type { ChatState } from '../state/chat-state.ts';
+import { InlineForm } from './InlineForm.tsx';
+
+interface Props {
+  client: ParleyClient;
+  room: RoomSummary;
+  state: ChatState;
+  onError: (e: unknown) => void;
+  onSelect: (user: string) => void;
+}
+
+function useMembers(client: ParleyClient, room: RoomSummary, state: ChatState, onError: (e: unknown) => void) {
+  const [members, setMembers] = useState<Member[]>([]);
+  const notices = state.timelines[room.id]?.items.filter((i) => i.kind === 'member').length ?? 0;
+  useEffect(() => {
+    let live = true;
+    client.members(room.id).then((list) => live && setMembers(list), onError);
+    return () => {
+      live = false;
+    };
+  }, [client, room.id, room.headSeq, notices, onError]);
+  return members;
+}
+
+export function MembersPanel({ client, room, state, onError, onSelect }: Props) {
+  const members = useMembers(client, room, state, onError);
+  const online = (m: Member) =>
+    m.user === state.me ? state.connection === 'online' : (state.presence[m.user] ?? m.online);
+  const sorted = [...members].sort(
+    (a, b) => Number(online(b)) - Number(online(a)) || a.user.localeCompare(b.user),
+  );
+  return (
+    <aside className="members" aria-label="Members">
+      <h2>Members</h2>
+      <ul>
+        {sorted.map((m) => (
+          <li key={m.user} data-user={m.user} data-online={online(m)}>
+            <span className={`dot ${online(m) ? 'on' : 'off'}`} aria-hidden="true" />
+            <span className="member-name">{m.user}</span>
+            <span className="presence">{online(m) ? 'online' : 'offline'}</span>
+            {m.role === 'admin' && <span className="badge">admin</span>}
+            {m.user !== state.me && (
+              <button type="button" className="link" onClick={() => onSelect(m.user)}>
+                Safety number
+              </button>
+            )}
+          </li>
+        ))}
+      </ul>
+      {!room.public && (
+        <InlineForm
+          label="Invite member"
+          button="Invite"
+          onSubmit={(user) => client.invite(room.id, user.toLowerCase()).catch(onError)}
+        />
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,101 @@
+// Wires the SDK's events into the chat reducer and exposes the few actions the screens need.
+import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
+import type { ParleyClient } from '@parley/sdk';
+import { chatReducer, initialChatState, timelineOf, TYPING_SHOWN_MS } from './chat-state.ts';
+import type { ChatAction, ChatState } from './chat-state.ts';
+
+export const HISTORY_PAGE = 50;
+
+export interface ChatActions {
+  open(room: string): void;
+  loadOlder(room: string): Promise<void>;
+  send(room: string, text: string): Promise<void>;
+  refreshRooms(): Promise<void>;
+  acceptKeys(user: string): void;
+}
+
+const visible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
+
+function subscribe(client: ParleyClient, dispatch: (a: ChatAction) => void, refresh: () => void): () => void {
+  const knownRooms = new Set<string>();
+  const offs = [
+    client.on('message', (message) => dispatch({ type: 'message', message, now: Date.now(), visible: visible() })),
+    client.on('recovered', (message) => dispatch({ type: 'recovered', message })),
+    client.on('member', (notice) => {
+      dispatch({ type: 'member', notice });
+      // An invite (or a room made for us by someone else) shows up in the room list at once.
+      if (notice.target === client.user || !knownRooms.has(notice.room)) refresh();
+      knownRooms.add(notice.room);
+    }),
+    client.on('presence', ({ user, online }) => dispatch({ type: 'presence', user, online })),
+    client.on('typing', ({ room, user }) =>
+      dispatch({ type: 'typing', room, user, until: Date.now() + TYPING_SHOWN_MS }),
+    ),
+    client.on('connection', (state) => dispatch({ type: 'connection', state })),
+    client.on('keychange', ({ user }) => dispatch({ type: 'keychange', user })),
+    client.on('integrity', (warning) => dispatch({ type: 'integrity', warning })),
+  ];
+  return () => offs.forEach((off) => off());
+}
+
+export function useChat(client: ParleyClient, onError: (e: unknown) => void): [ChatState, ChatActions] {
+  const [state, dispatch] = useReducer(chatReducer, client.user ?? '', initialChatState);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+
+  const refreshRooms = useCallback(async () => {
+    try {
+      dispatch({ type: 'rooms', rooms: await client.rooms() });
+    } catch (e) {
+      onError(e);
+    }
+  }, [client, onError]);
+
+  const loadOlder = useCallback(
+    async (room: string) => {
+      const timeline = timelineOf(stateRef.current, room);
+      const before = timeline.loaded ? timeline.items[0]?.seq : undefined;
+      try {
+        const messages = await client.history(room, { limit: HISTORY_PAGE, ...(before ? { before } : {}) });
+        dispatch({ type: 'history', room, messages, limit: HISTORY_PAGE });
+      } catch (e) {
+        onError(e);
+      }
+    },
+    [client, onError],
+  );
+
+  useEffect(() => {
+    dispatch({ type: 'connection', state: client.connection });
+    const off = subscribe(client, dispatch, () => void refreshRooms());
+    void refreshRooms();
+    client.connect().catch(onError);
+    const timer = setInterval(() => dispatch({ type: 'expire', now: Date.now() }), 1_000);
+    return () => {
+      off();
+      clearInterval(timer);
+    };
+  }, [client, onError, refreshRooms]);
+
+  const actions = useMemo<ChatActions>(
+    () => ({
+      open(room) {
+        dispatch({ type: 'open', room });
+        if (!timelineOf(stateRef.current, room).loaded) void loadOlder(room);
+      },
+      loadOlder,
+      async send(room, text) {
+        const { seq } = await client.send(room, text);
+        // The fan-out normally brings our own message back; if it has not arrived yet, read it from history.
+        if (!timelineOf(stateRef.current, room).items.some((i) => i.seq === seq)) {
+          const messages = await client.history(room, { before: seq + 1, limit: 1 });
+          for (const message of messages) dispatch({ type: 'recovered', message });
+        }
+      },
+      refreshRooms,
+      acceptKeys: (user) => dispatch({ type: 'keyaccepted', user }),
+    }),
+    [client, loadOlder, refreshRooms],
+  );
+  return [state, actions];
+}
