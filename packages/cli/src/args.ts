@@ -1,0 +1,89 @@
+// The command line contract: parley [--server URL] [--user NAME] [--home DIR] COMMAND [ARGS] [--json]
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { CliError } from './errors.ts';
+
+export interface Invocation {
+  command: string | null;
+  args: string[];
+  server: string;
+  user: string | null;
+  home: string;
+  json: boolean;
+  help: boolean;
+  public: boolean;
+  members: string[];
+  limit: number | null;
+  count: number | null;
+}
+
+function positiveInt(name: string, value: string | undefined): number | null {
+  if (value === undefined) return null;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1)
+    throw new CliError(`--${name} must be a positive integer, got "${value}"`);
+  return n;
+}
+
+export function parseInvocation(argv: string[], env: NodeJS.ProcessEnv): Invocation {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        server: { type: 'string' },
+        user: { type: 'string' },
+        home: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        public: { type: 'boolean', default: false },
+        member: { type: 'string', multiple: true, default: [] },
+        limit: { type: 'string' },
+        count: { type: 'string' },
+      },
+    });
+  } catch (e) {
+    throw new CliError(`${(e as Error).message.split('\n')[0]} (see parley --help)`);
+  }
+  const { values: v, positionals } = parsed;
+  return {
+    command: positionals[0] ?? null,
+    args: positionals.slice(1),
+    server: v.server ?? env.PARLEY_SERVER ?? 'http://localhost:8000',
+    user: v.user ?? env.PARLEY_USER ?? null,
+    home: v.home ?? env.PARLEY_HOME ?? join(homedir(), '.parley'),
+    json: v.json,
+    help: v.help,
+    public: v.public,
+    members: v.member,
+    limit: positiveInt('limit', v.limit),
+    count: positiveInt('count', v.count),
+  };
+}
+
+export const USAGE = `parley — end-to-end encrypted chat from the terminal
+
+usage: parley [--server URL] [--user NAME] [--home DIR] COMMAND [ARGS] [--json]
+
+commands:
+  register                      create an account (keys made here) and join "general"
+  login | logout | whoami
+  rooms                         the rooms you are in
+  create-room NAME [--public] [--member USER]...   prints the new room's id
+  invite ROOM USER | join ROOM | leave ROOM
+  send ROOM TEXT...             prints the acknowledged seq
+  read ROOM [--limit N]         history, decrypted and verified, oldest first
+  listen [ROOM...] [--count N]  live messages until interrupted or N arrived
+  fingerprint [USER]            your (or USER's) key fingerprint and your safety number
+  verify USER                   mark USER's current keys as verified
+  passwd                        change your password
+
+ROOM is a room id or the name of a room you are in ("general").
+--server  default $PARLEY_SERVER, else http://localhost:8000
+--user    default $PARLEY_USER, else the last user who logged in under --home
+--home    default $PARLEY_HOME, else ~/.parley
+Passwords: $PARLEY_PASSWORD (and $PARLEY_NEW_PASSWORD for passwd), else asked on the terminal.
+--json    one JSON object per line
+`;
