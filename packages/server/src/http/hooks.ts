@@ -7,7 +7,8 @@ import { originAllowed } from '../security/request-auth.ts';
 const CSP = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
 
 export function installJsonParser(app: FastifyInstance): void {
-  app.removeContentTypeParser('application/json');
+  // JSON only: text/plain is what a cross-site form or "simple" fetch can send, so it is refused (415).
+  app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     // An empty body is "no body" (POST /api/logout with a content-type); anything else must be JSON.
     if (body === '') return done(null, undefined);
