@@ -13,7 +13,8 @@ export type EventContent = { kind: 'member'; content: MemberEvent } | { kind: 'm
 /** The canonical bytes of an event's signed content, signature included. */
 export function eventBodyBytes(e: EventContent & { sender: string }): Uint8Array {
   const { signature, ...unsigned } = e.content;
-  const contentBytes = e.kind === 'member' ? memberBytes(e.content) : messageBytes(unsigned as Omit<Envelope, 'signature'>, e.sender);
+  const contentBytes =
+    e.kind === 'member' ? memberBytes(e.content) : messageBytes(unsigned as Omit<Envelope, 'signature'>, e.sender);
   return canonical('event-body', [contentBytes, fromB64u(signature)]);
 }
 
@@ -23,7 +24,8 @@ export async function eventHash(
   return sha256(canonical('event', [e.room, e.seq, e.ts, e.kind, e.sender, eventBodyBytes(e)]));
 }
 
-export const nextChain = (prev: Uint8Array, hash: Uint8Array): Promise<Uint8Array> => sha256(concatBytes(prev, hash));
+export const nextChain = (prev: Uint8Array, hash: Uint8Array): Promise<Uint8Array> =>
+  sha256(concatBytes(prev, hash));
 
 export const headBytes = (h: Omit<Head, 'signature'>): Uint8Array =>
   canonical('head', [h.room, h.seq, h.ts, fromB64u(h.chain)]);

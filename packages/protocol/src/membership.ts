@@ -60,6 +60,8 @@ function ruleError(e: MemberEvent, s: RoomState): string | null {
   }
   if (e.type === 'create') return 'the room already exists';
   if (s.eventIds.has(e.eventId)) return 'this membership event was already applied (replay)';
+  // The server only ever creates a room; if it could be invited or join, it could read every message [R2].
+  if (e.actor === SERVER_ACTOR || e.target === SERVER_ACTOR) return 'the server never takes part in membership';
   const actorRole = s.members.get(e.actor);
   const targetRole = s.members.get(e.target);
   switch (e.type) {

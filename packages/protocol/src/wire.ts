@@ -1,24 +1,29 @@
 // Wire types of protocol v1 (docs/protocol.md §3–6): one zod schema per message, one discriminated union per
 // WebSocket direction. Everything crossing a process boundary is parsed here first, into typed values.
 import { z } from 'zod';
+import { tryFromB64u } from './bytes.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
 
 const B64U = /^[A-Za-z0-9_-]*$/;
+// Only the canonical spelling passes (no stray bits in the last character), so everything a schema accepts
+// decodes with fromB64u without throwing, and one value has one spelling in hashes and dedup keys.
+const isCanonicalB64u = (s: string) => tryFromB64u(s) !== null;
 /** Base64url without padding; `maxBytes` bounds the decoded size. */
 export const b64u = (maxBytes: number) =>
   z
     .string()
     .max(Math.ceil((maxBytes * 4) / 3))
     .regex(B64U, 'must be base64url without padding')
-    .refine((s) => s.length % 4 !== 1, 'is not valid base64url');
+    .refine(isCanonicalB64u, 'is not canonical base64url');
 
 /** b64u of exactly `bytes` bytes. */
 export const b64uBytes = (bytes: number) =>
   z
     .string()
     .length(Math.ceil((bytes * 4) / 3))
-    .regex(B64U, 'must be base64url without padding');
+    .regex(B64U, 'must be base64url without padding')
+    .refine(isCanonicalB64u, 'is not canonical base64url');
 
 export const USER_ID = /^[a-z0-9][a-z0-9_.-]{2,31}$/;
 export const userId = z.string().regex(USER_ID, 'must be 3–32 of a-z 0-9 _ . - starting with a letter or digit');

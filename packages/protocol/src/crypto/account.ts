@@ -25,7 +25,11 @@ export interface AccountSecrets {
   wrapKey: CryptoKey;
 }
 
-export async function deriveAccountSecrets(password: string, salt: Uint8Array, kdf: KdfParams): Promise<AccountSecrets> {
+export async function deriveAccountSecrets(
+  password: string,
+  salt: Uint8Array,
+  kdf: KdfParams,
+): Promise<AccountSecrets> {
   if (salt.length < 16) throw new RangeError('salt must be at least 16 bytes');
   const masterKey = await pbkdf2Sha256({
     password: utf8(password.normalize('NFKC')),
@@ -73,12 +77,19 @@ export interface UserKeyPairs {
 }
 
 export async function generateUserKeyPairs(): Promise<UserKeyPairs> {
-  const [signing, encryption] = await Promise.all([generateRsaKeyPair('signing'), generateRsaKeyPair('encryption')]);
+  const [signing, encryption] = await Promise.all([
+    generateRsaKeyPair('signing'),
+    generateRsaKeyPair('encryption'),
+  ]);
   return { signing, encryption };
 }
 
 /** The account's key bundle as the server stores it: public SPKI and private keys wrapped under wrapKey. */
-export async function sealAccountKeys(userId: string, pairs: UserKeyPairs, wrapKey: CryptoKey): Promise<AccountKeys> {
+export async function sealAccountKeys(
+  userId: string,
+  pairs: UserKeyPairs,
+  wrapKey: CryptoKey,
+): Promise<AccountKeys> {
   const part = async (purpose: Purpose, pair: CryptoKeyPair) => ({
     public: toB64u(await exportSpki(pair.publicKey)),
     wrappedPrivate: toB64u(await wrapPrivateKey(wrapKey, pair.privateKey, { userId, purpose })),

@@ -59,7 +59,11 @@ export async function sealMessage(o: SealMessageOptions): Promise<Envelope> {
   return { ...unsigned, signature: toB64u(signature) };
 }
 
-export function verifyMessageSignature(e: Envelope, sender: string, signingPublicKey: CryptoKey): Promise<boolean> {
+export function verifyMessageSignature(
+  e: Envelope,
+  sender: string,
+  signingPublicKey: CryptoKey,
+): Promise<boolean> {
   const { signature, ...unsigned } = e;
   return rsaVerify(signingPublicKey, fromB64u(signature), messageBytes(unsigned, sender));
 }
@@ -79,7 +83,8 @@ export async function openMessage(
   const json = tryFromUtf8(plaintext);
   try {
     const body: unknown = json === null ? null : JSON.parse(json);
-    if (body && typeof body === 'object' && 'text' in body && typeof body.text === 'string') return { text: body.text };
+    if (body && typeof body === 'object' && 'text' in body && typeof body.text === 'string')
+      return { text: body.text };
   } catch {
     // fall through: a well-authenticated but malformed body is reported like tampering
   }
@@ -93,7 +98,13 @@ export interface SessionShare {
   chainKey: Uint8Array;
 }
 
-export const shareBytes = (s: { room: string; sessionId: string; sender: string; recipient: string; ciphertext: string }) =>
+export const shareBytes = (s: {
+  room: string;
+  sessionId: string;
+  sender: string;
+  recipient: string;
+  ciphertext: string;
+}) =>
   canonical('share', [
     PROTOCOL_VERSION,
     s.room,
@@ -118,7 +129,13 @@ export async function sealShare(o: {
   const ciphertext = toB64u(await rsaEncrypt(o.recipientEncryptionKey, payload));
   const sig = await rsaSign(
     o.signingKey,
-    shareBytes({ room: o.room, sessionId: o.session.sessionId, sender: o.sender, recipient: o.recipient, ciphertext }),
+    shareBytes({
+      room: o.room,
+      sessionId: o.session.sessionId,
+      sender: o.sender,
+      recipient: o.recipient,
+      ciphertext,
+    }),
   );
   return { recipient: o.recipient, sessionId: o.session.sessionId, ciphertext, signature: toB64u(sig) };
 }

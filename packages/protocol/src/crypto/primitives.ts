@@ -113,11 +113,7 @@ export async function generateRsaKeyPair(purpose: Purpose): Promise<CryptoKeyPai
   const alg = purpose === 'signing' ? PSS : OAEP;
   const usages: KeyUsage[] = purpose === 'signing' ? ['sign', 'verify'] : ['encrypt', 'decrypt'];
   // Extractable so the private key can be wrapped [K2]; callers re-import it non-extractable for use.
-  return subtle().generateKey(
-    { ...alg, modulusLength: RSA_BITS, publicExponent: PUBLIC_EXPONENT },
-    true,
-    usages,
-  ) as Promise<CryptoKeyPair>;
+  return subtle().generateKey({ ...alg, modulusLength: RSA_BITS, publicExponent: PUBLIC_EXPONENT }, true, usages);
 }
 
 export async function exportSpki(key: CryptoKey): Promise<Uint8Array> {
@@ -154,18 +150,29 @@ export async function importPrivateKey(
 }
 
 export async function rsaSign(privateKey: CryptoKey, data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().sign({ name: 'RSA-PSS', saltLength: PSS_SALT_BYTES }, privateKey, buf(data)));
+  return new Uint8Array(
+    await subtle().sign({ name: 'RSA-PSS', saltLength: PSS_SALT_BYTES }, privateKey, buf(data)),
+  );
 }
 
 export async function rsaVerify(publicKey: CryptoKey, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
   try {
-    return await subtle().verify({ name: 'RSA-PSS', saltLength: PSS_SALT_BYTES }, publicKey, buf(signature), buf(data));
+    return await subtle().verify(
+      { name: 'RSA-PSS', saltLength: PSS_SALT_BYTES },
+      publicKey,
+      buf(signature),
+      buf(data),
+    );
   } catch {
     return false;
   }
 }
 
-export async function rsaEncrypt(publicKey: CryptoKey, plaintext: Uint8Array, label?: Uint8Array): Promise<Uint8Array> {
+export async function rsaEncrypt(
+  publicKey: CryptoKey,
+  plaintext: Uint8Array,
+  label?: Uint8Array,
+): Promise<Uint8Array> {
   const params = label ? { name: 'RSA-OAEP', label: buf(label) } : { name: 'RSA-OAEP' };
   return new Uint8Array(await subtle().encrypt(params, publicKey, buf(plaintext)));
 }

@@ -1,0 +1,87 @@
+// Canonical bytes (docs/protocol.md §0): the only thing Parley signs or hashes. Injective per label, and the
+// label separates domains, so a signature made for one purpose is never valid for another.
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { CANONICAL_LABELS, canonical, utf8, type CanonicalLabel } from '@parley/protocol';
+import { toHex } from './wycheproof.ts';
+
+/** An independent decoder of the spec's layout: if it recovers label and fields, the encoding is injective. */
+function decode(bytes: Uint8Array): { label: string; fields: Uint8Array[] } {
+  const zero = bytes.indexOf(0);
+  const label = new TextDecoder().decode(bytes.subarray(0, zero));
+  const fields: Uint8Array[] = [];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let at = zero + 1;
+  while (at < bytes.length) {
+    const len = view.getUint32(at);
+    fields.push(bytes.slice(at + 4, at + 4 + len));
+    at += 4 + len;
+  }
+  expect(at).toBe(bytes.length);
+  return { label, fields };
+}
+
+const label = fc.constantFrom(...CANONICAL_LABELS);
+const byteFields = fc.array(fc.uint8Array({ maxLength: 12 }), { maxLength: 6 });
+
+describe('canonical', () => {
+  it('[§0] known answer: label, 0x00, then u32be-length-prefixed fields (string, u64be integer, boolean)', () => {
+    const bytes = canonical('wrap', ['al', 1, true, Uint8Array.of(9)]);
+    expect(toHex(bytes)).toBe(
+      toHex(utf8('parley/v1/wrap')) +
+        '00' +
+        '00000002616c' +
+        '000000080000000000000001' +
+        '0000000101' +
+        '0000000109',
+    );
+    expect(toHex(canonical('head', [false]))).toBe(toHex(utf8('parley/v1/head')) + '00' + '0000000100');
+  });
+
+  it('[§0] decodes back to exactly its label and fields (so different field lists give different bytes)', () => {
+    fc.assert(
+      fc.property(label, byteFields, (l, fields) => {
+        expect(decode(canonical(l, fields))).toEqual({ label: `parley/v1/${l}`, fields });
+      }),
+    );
+  });
+
+  it('[§0] injective: two different field lists never encode to the same bytes', () => {
+    const mixedField = fc.oneof(
+      fc.uint8Array({ maxLength: 6 }),
+      fc.string({ maxLength: 6 }),
+      fc.boolean(),
+      fc.nat(),
+    );
+    const asBytes = (f: unknown[]) => JSON.stringify(decode(canonical('msg', f as never)).fields.map(toHex));
+    fc.assert(
+      fc.property(fc.array(mixedField, { maxLength: 5 }), fc.array(mixedField, { maxLength: 5 }), (a, b) => {
+        // Fields are compared by their byte encoding: per label every position has one fixed type.
+        const same = asBytes(a) === asBytes(b);
+        expect(toHex(canonical('msg', a)) === toHex(canonical('msg', b))).toBe(same);
+      }),
+    );
+    // The classic concatenation ambiguities are separated by the length prefixes.
+    expect(canonical('msg', ['ab', 'c'])).not.toEqual(canonical('msg', ['a', 'bc']));
+    expect(canonical('msg', [])).not.toEqual(canonical('msg', ['']));
+    expect(canonical('msg', [''])).not.toEqual(canonical('msg', ['', '']));
+  });
+
+  it('[§0] labels separate domains: the same fields under two labels never give the same bytes', () => {
+    fc.assert(
+      fc.property(label, label, byteFields, byteFields, (l1, l2, f1, f2) => {
+        fc.pre(l1 !== l2);
+        expect(toHex(canonical(l1, f1))).not.toBe(toHex(canonical(l2, f2)));
+      }),
+    );
+    const labels: readonly CanonicalLabel[] = CANONICAL_LABELS;
+    expect(new Set(labels).size).toBe(labels.length);
+  });
+
+  it('[§0] integers outside 0..2^53-1 or not integers are misuse (RangeError)', () => {
+    for (const bad of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, NaN, Infinity]) {
+      expect(() => canonical('msg', [bad]), String(bad)).toThrow(RangeError);
+    }
+    expect(toHex(canonical('msg', [Number.MAX_SAFE_INTEGER])).endsWith('001fffffffffffff')).toBe(true);
+  });
+});
