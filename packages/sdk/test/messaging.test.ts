@@ -6,10 +6,12 @@ describe('messaging between real clients', () => {
   let server: Awaited<ReturnType<typeof testServer>>;
   let alice: ParleyClient;
   let bob: ParleyClient;
+  const warnings: unknown[] = [];
 
   beforeAll(async () => {
     server = await testServer();
     [alice, bob] = await Promise.all([registered(server.url, 'alice'), registered(server.url, 'bob')]);
+    for (const c of [alice, bob]) c.on('integrity', (w) => warnings.push(w));
   });
   afterAll(async () => {
     await Promise.all([alice?.disconnect(), bob?.disconnect()]);
@@ -56,5 +58,12 @@ describe('messaging between real clients', () => {
       ['before_join', undefined],
       ['ok', 'after bob'],
     ]);
+  });
+
+  it('[R1] [M4] [M5] an honest server raises no integrity warning', async () => {
+    await alice.connect();
+    await alice.send('general', 'over the socket');
+    await bob.history('general');
+    expect(warnings).toEqual([]);
   });
 });
