@@ -3,7 +3,7 @@
 // with a window (throughput). Server CPU comes from /proc around each run; the generator watches its own CPU.
 import type WebSocket from 'ws';
 import { clientMsgIdOf, MessageStream, type EnvelopeTemplate } from './messages.ts';
-import { cpuMicros, selfCpuMicros } from './proc.ts';
+import { serverCpuMicros, selfCpuMicros } from './proc.ts';
 import { percentiles } from './stats.ts';
 import type { RoomSpec, Target } from './targets/target.ts';
 
@@ -190,7 +190,7 @@ async function measure(
   drive: (start: number) => Promise<number>,
 ): Promise<RunSample> {
   fleet.meter = meter;
-  const cpu0 = cpuMicros(fleet.target.pid);
+  const cpu0 = serverCpuMicros(fleet.target.pid);
   const self0 = selfCpuMicros();
   const start = performance.now();
   const sent = await drive(start);
@@ -204,7 +204,7 @@ async function measure(
     deliveries: meter.deliveries,
     expected,
     acks: meter.acks,
-    serverCpuUs: cpuMicros(fleet.target.pid) - cpu0,
+    serverCpuUs: serverCpuMicros(fleet.target.pid) - cpu0,
     wallMs,
     sendMs: sendEnd - start,
     deliveriesWhileSending: deliveriesAtSendEnd,
@@ -218,11 +218,15 @@ async function measure(
 const averageRoomSize = (fleet: Fleet) =>
   fleet.rooms.reduce((s, r) => s + r.sockets.length, 0) / Math.max(1, fleet.rooms.length);
 
+/** Longest wait for a backlog after the sending phase; a server that needs more is reported as losing. */
+const MAX_DRAIN_MS = 5000;
+
 /** Waits until everything expected arrived, or nothing more arrives for a second. */
 async function drain(meter: Meter, expected: number, clock: Clock): Promise<void> {
   let last = -1;
   let still = 0;
-  while (meter.deliveries < expected || clock.pending.size > 0) {
+  const deadline = performance.now() + MAX_DRAIN_MS;
+  while ((meter.deliveries < expected || clock.pending.size > 0) && performance.now() < deadline) {
     await sleep(20);
     if (meter.deliveries === last) still += 20;
     else still = 0;

@@ -49,6 +49,23 @@ export function schedMicros(pid: number): number {
   return ns / 1000;
 }
 
+/**
+ * Server CPU time in microseconds: the scheduler's per-thread run time (ns precision) where the kernel exposes
+ * it, else utime + stime from /proc/PID/stat (10 ms ticks, too coarse for sub-second runs). Both count every
+ * thread, user and kernel time alike.
+ */
+export function serverCpuMicros(pid: number): number {
+  return SCHEDSTAT ? schedMicros(pid) : cpuMicros(pid);
+}
+const SCHEDSTAT = (() => {
+  try {
+    // Some kernels expose the file but keep run time at 0 (schedstats off): then it is no clock at all.
+    return Number(readFileSync(`/proc/${process.pid}/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) > 0;
+  } catch {
+    return false;
+  }
+})();
+
 /** Resident set size in bytes (VmRSS). */
 export function rssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -1,0 +1,58 @@
+// `npm run bench [-- --quick] [--json]`: Parley against a bare `ws` broadcast server and Socket.IO 4, in one
+// run on one machine. Servers run pinned to core 0, this generator pinned to core 1.
+import { cpus } from 'node:os';
+import { parseOptions } from './options.ts';
+import { pinSelf } from './proc.ts';
+import { ratios, table, targets, type Results } from './report.ts';
+import { runFanout, runIngest, runMemory } from './suite.ts';
+import { clientKit } from './targets/parley-accounts.ts';
+import { PARLEY_VARIANTS, parleyTarget, variantSupported } from './targets/parley.ts';
+import { socketIo, wsBroadcast } from './targets/peers.ts';
+import type { Target, TargetFactory } from './targets/target.ts';
+
+async function main(): Promise<void> {
+  const o = parseOptions(process.argv.slice(2));
+  const log = (s: string) => console.error(`[bench] ${s}`);
+  const notes: string[] = [];
+  if (!pinSelf()) notes.push('taskset failed: the generator is not pinned; figures share cores');
+  const started = performance.now();
+  const variants = PARLEY_VARIANTS.slice(o.variants ? 0 : 0, o.variants ? undefined : 1).filter((v) => {
+    if (variantSupported(v)) return true;
+    notes.push(`${v.name} not run: the server's config has no ${Object.keys(v.env).join(', ')} switch yet`);
+    return false;
+  });
+  const peers = [wsBroadcast, socketIo];
+  const fanoutFactories: TargetFactory[] = [...peers, ...variants.map((v) => parleyTarget(v))];
+  const memoryFactories: TargetFactory[] = [...peers, parleyTarget()];
+  const running: Target[] = [];
+  const stopAll = () => Promise.all(running.map((t) => t.stop()));
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  try {
+    const [, ...targetsUp] = await Promise.all([clientKit(), ...fanoutFactories.map((f) => f.start())]);
+    running.push(...targetsUp);
+    log(`started ${running.map((t) => `${t.name} (pid ${t.pid})`).join(', ')}`);
+    // Quick: memory on the fresh fan-out servers themselves; full: a fresh process per measurement.
+    const fresh = o.quick ? running.filter((t) => memoryFactories.some((f) => f.name === t.name)) : null;
+    const memory = await runMemory(memoryFactories, o, fresh, log);
+    const fanout = await runFanout(running, o, log);
+    const ingest = await runIngest(running.filter((t) => t.name.startsWith('parley')), o, log);
+    const results: Results = {
+      machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
+      options: o,
+      fanout,
+      memory,
+      ingest,
+      notes,
+    };
+    log(`done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    console.log(table(results));
+    if (o.json) console.log(JSON.stringify({ ...results, ratios: ratios(results), targets: targets(results) }));
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});

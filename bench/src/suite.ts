@@ -1,0 +1,173 @@
+// The runs: fan-out per room size and payload (targets interleaved, warm-up first, then repetitions), idle
+// memory on fresh processes, and Parley's ingest. Each returns plain figures; report.ts turns them into text.
+import { openFleet, runClosedLoop, runOpenLoop, usePayload, type Fleet, type RunSample } from './load.ts';
+import { freshIdleBytes, idleBytesPerConnection } from './memory.ts';
+import { sealTemplate, type EnvelopeTemplate } from './messages.ts';
+import type { BenchOptions } from './options.ts';
+import { spread, type Spread } from './stats.ts';
+import { clientKit } from './targets/parley-accounts.ts';
+import type { RoomSpec, Target, TargetFactory } from './targets/target.ts';
+
+/** A run whose generator used more than this share of its core measured the generator, not the server. */
+export const GENERATOR_SATURATED = 0.9;
+
+export interface FanoutFigure {
+  target: string;
+  roomSize: number;
+  payload: number;
+  cpuPerDeliveryUs: Spread;
+  deliveriesPerSec: Spread;
+  p50Ms: Spread;
+  p99Ms: Spread;
+  offeredMessagesPerSec: number;
+  generatorSaturated: boolean;
+  lostDeliveries: number;
+}
+
+export interface MemoryFigure {
+  target: string;
+  connections: number;
+  bytesPerConnection: Spread;
+}
+
+export interface IngestFigure {
+  target: string;
+  offeredPerSec: number;
+  ackedPerSec: Spread;
+  p50AckMs: Spread;
+  p99AckMs: Spread;
+  maxPerSec: Spread;
+  generatorSaturated: boolean;
+}
+
+/** Fewer rooms as they grow, so every size keeps a few hundred sockets at most but several senders. */
+export const roomCount = (size: number): number => (size <= 10 ? 4 : size <= 100 ? 2 : 1);
+
+const templates = new Map<string, Promise<EnvelopeTemplate>>();
+function templateFor(bytes: number) {
+  return async (room: RoomSpec): Promise<EnvelopeTemplate> => {
+    const key = `${room.id}/${room.sender}/${bytes}`;
+    let t = templates.get(key);
+    if (!t) templates.set(key, (t = clientKit().then(({ keys }) => sealTemplate({ room: room.id, sender: room.sender, keys, bytes }))));
+    return t;
+  };
+}
+
+const rate = (n: number, ms: number) => (n * 1000) / ms;
+
+export async function runFanout(targets: Target[], o: BenchOptions, log: (s: string) => void): Promise<FanoutFigure[]> {
+  const figures: FanoutFigure[] = [];
+  for (const size of o.roomSizes) {
+    const fleets: Fleet[] = [];
+    for (const t of targets) fleets.push(await openFleet(t, await t.prepareRooms(roomCount(size), size)));
+    try {
+      for (const payload of o.payloads) {
+        for (const f of fleets) await usePayload(f, templateFor(payload));
+        const messageRate = Math.min(o.maxMessageRate, o.deliveryRate / size);
+        const window = Math.max(4, Math.ceil(64 / size));
+        const samples = new Map<string, { open: RunSample[]; closed: RunSample[] }>();
+        for (let rep = 0; rep < o.warmups + o.reps; rep++) {
+          for (const f of fleets) {
+            const open = await runOpenLoop(f, { rate: messageRate, durationMs: o.openLoopMs });
+            const closed = await runClosedLoop(f, { window, durationMs: o.closedLoopMs });
+            if (rep < o.warmups) continue;
+            const s = samples.get(f.target.name) ?? { open: [], closed: [] };
+            s.open.push(open);
+            s.closed.push(closed);
+            samples.set(f.target.name, s);
+          }
+        }
+        for (const [target, s] of samples) {
+          const fig = fanoutFigure(target, size, payload, messageRate, s);
+          figures.push(fig);
+          log(`fan-out room ${size} ${payload} B ${target}: ${fig.cpuPerDeliveryUs.median.toFixed(2)} µs/delivery`);
+        }
+      }
+    } finally {
+      for (const f of fleets) f.close();
+    }
+  }
+  return figures;
+}
+
+function fanoutFigure(
+  target: string,
+  roomSize: number,
+  payload: number,
+  offered: number,
+  s: { open: RunSample[]; closed: RunSample[] },
+): FanoutFigure {
+  return {
+    target,
+    roomSize,
+    payload,
+    cpuPerDeliveryUs: spread(s.open.map((r) => r.serverCpuUs / r.deliveries)),
+    deliveriesPerSec: spread(s.closed.map((r) => rate(r.deliveriesWhileSending, r.sendMs))),
+    p50Ms: spread(s.open.map((r) => r.p50Ms)),
+    p99Ms: spread(s.open.map((r) => r.p99Ms)),
+    offeredMessagesPerSec: offered,
+    generatorSaturated: [...s.open, ...s.closed].some((r) => r.generatorShare > GENERATOR_SATURATED),
+    lostDeliveries: s.open.reduce((n, r) => n + Math.max(0, r.expected - r.deliveries), 0),
+  };
+}
+
+/** Idle memory: fresh processes per count (full run); `reuse` measures on the given fresh targets instead. */
+export async function runMemory(
+  factories: TargetFactory[],
+  o: BenchOptions,
+  reuse: Target[] | null,
+  log: (s: string) => void,
+): Promise<MemoryFigure[]> {
+  const values = new Map<string, number[]>();
+  for (let rep = 0; rep < o.memoryReps; rep++) {
+    for (const n of o.memoryConnections) {
+      for (const [i, f] of factories.entries()) {
+        const fresh = reuse?.[i];
+        const bytes = fresh ? await idleBytesPerConnection(fresh, n) : await freshIdleBytes(() => f.start(), n);
+        const key = `${f.name}/${n}`;
+        values.set(key, [...(values.get(key) ?? []), bytes]);
+        log(`memory ${f.name} ${n} connections: ${(bytes / 1024).toFixed(1)} KB each`);
+      }
+    }
+  }
+  return [...values].map(([key, v]) => {
+    const [target = '', n = '0'] = key.split('/');
+    return { target, connections: Number(n), bytesPerConnection: spread(v) };
+  });
+}
+
+/** Ingest: rooms of one member; acks at a fixed offered rate (p99 from intended send time) and the maximum. */
+export async function runIngest(targets: Target[], o: BenchOptions, log: (s: string) => void): Promise<IngestFigure[]> {
+  const fleets: Fleet[] = [];
+  for (const t of targets) fleets.push(await openFleet(t, await t.prepareRooms(8, 1)));
+  const samples = new Map<string, { open: RunSample[]; closed: RunSample[] }>();
+  try {
+    for (const f of fleets) await usePayload(f, templateFor(512));
+    for (let rep = 0; rep < o.warmups + o.reps; rep++) {
+      for (const f of fleets) {
+        const open = await runOpenLoop(f, { rate: o.ingestRate, durationMs: o.ingestMs, latencyTo: 'ack' });
+        const closed = await runClosedLoop(f, { window: 64, durationMs: o.closedLoopMs });
+        if (rep < o.warmups) continue;
+        const s = samples.get(f.target.name) ?? { open: [], closed: [] };
+        s.open.push(open);
+        s.closed.push(closed);
+        samples.set(f.target.name, s);
+      }
+    }
+  } finally {
+    for (const f of fleets) f.close();
+  }
+  return [...samples].map(([target, s]) => {
+    const fig: IngestFigure = {
+      target,
+      offeredPerSec: o.ingestRate,
+      ackedPerSec: spread(s.open.map((r) => rate(r.acks, r.wallMs))),
+      p50AckMs: spread(s.open.map((r) => r.p50Ms)),
+      p99AckMs: spread(s.open.map((r) => r.p99Ms)),
+      maxPerSec: spread(s.closed.map((r) => rate(r.deliveriesWhileSending, r.sendMs))),
+      generatorSaturated: [...s.open, ...s.closed].some((r) => r.generatorShare > GENERATOR_SATURATED),
+    };
+    log(`ingest ${target}: ${fig.maxPerSec.median.toFixed(0)} msg/s max, p99 ack ${fig.p99AckMs.median.toFixed(1)} ms`);
+    return fig;
+  });
+}
