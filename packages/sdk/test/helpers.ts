@@ -78,6 +78,8 @@ export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export function tamperingFetch() {
   const hooks: {
     rewrite?: (url: string, body: any) => unknown;
+    /** Runs after the real answer arrived, before the client sees it. */
+    after?: (url: string, body: any) => Promise<unknown>;
     watch?: (url: string, init: RequestInit | undefined) => void;
     headers?: (url: string, init: RequestInit | undefined) => Record<string, string> | undefined;
   } = {};
@@ -86,10 +88,11 @@ export function tamperingFetch() {
     hooks.watch?.(url, init);
     const headers = hooks.headers?.(url, init);
     const res = await fetch(input, headers ? { ...init, headers } : init);
-    if (!hooks.rewrite || res.status === 204) return res;
+    if ((!hooks.rewrite && !hooks.after) || res.status === 204) return res;
     const text = await res.text();
     const body = text ? JSON.parse(text) : null;
-    const out = hooks.rewrite(url, body) ?? body;
+    const rewritten = hooks.rewrite ? (hooks.rewrite(url, body) ?? body) : body;
+    const out = hooks.after ? ((await hooks.after(url, rewritten)) ?? rewritten) : rewritten;
     return new Response(JSON.stringify(out), { status: res.status, headers: res.headers });
   };
   return { fetch: f, hooks };
