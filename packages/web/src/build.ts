@@ -21,11 +21,21 @@ function newestMtime(path: string): number {
 /** Runs `vite build` into outDir (quietly). */
 export async function buildBundle(outDir: string): Promise<void> {
   const { build } = await import('vite');
-  await build({
-    configFile: join(PACKAGE_DIR, 'vite.config.ts'),
-    logLevel: 'warn',
-    build: { outDir, emptyOutDir: true },
-  });
+  // vitest and CI set NODE_ENV=test, and Vite then ships React's development build and JSX; a production
+  // bundle is what people get, so that is what is built and tested.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({
+      configFile: join(PACKAGE_DIR, 'vite.config.ts'),
+      logLevel: 'warn',
+      mode: 'production',
+      build: { outDir, emptyOutDir: true },
+    });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
 }
 
 /** Builds when outDir has no bundle or one older than its sources; returns whether it built. */

@@ -73,7 +73,7 @@ export function MessageList({ me, timeline, onLoadOlder }: Props) {
           <span className="muted small">Start of the room</span>
         )}
       </div>
-      <ol className="messages" aria-label="Messages">
+      <ol className="messages" aria-label="Conversation">
         {timeline.items.map((item) =>
           item.kind === 'message' ? (
             <MessageItem key={item.seq} message={item.message} mine={item.message.sender === me} />

@@ -72,7 +72,7 @@ export function RoomList({ client, state, actions, onError }: Props) {
         ))}
       </ul>
       <InlineForm label="New room name" button="Create room" onSubmit={createRoom} />
-      <InlineForm label="Direct message to" button="Start chat" onSubmit={directMessage} />
+      <InlineForm label="Start a direct chat with" button="Start chat" onSubmit={directMessage} />
     </nav>
   );
 }

@@ -1,0 +1,110 @@
+// A real stack for browser tests: the API on a free port with a temporary data dir, the web server in front of
+// it serving a fresh Vite build, and Debian's Chromium driven by playwright-core.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { startServer } from '@parley/server';
+import { buildBundle } from '../src/build.ts';
+import { startWebServer } from '../src/serve.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
+
+export interface Stack {
+  webUrl: string;
+  apiUrl: string;
+  browser: Browser;
+  close(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+/** Builds the bundle into a temp dir (so parallel files never share one), starts API + web + Chromium. */
+export async function startStack(): Promise<Stack> {
+  const dir = await mkdtemp(join(tmpdir(), 'parley-web-'));
+  const distDir = join(dir, 'dist');
+  await buildBundle(distDir);
+  const webPort = await freePort();
+  const webUrl = `http://localhost:${webPort}`;
+  const api = await startServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), allowedOrigins: [webUrl], logLevel: 'warn' });
+  const web = await startWebServer({ port: webPort, host: 'localhost', apiUrl: api.url, distDir });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu', '--no-first-run'],
+  });
+  return {
+    webUrl,
+    apiUrl: api.url,
+    browser,
+    async close() {
+      await browser.close();
+      await web.close();
+      await api.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+  /** Every dialog (alert, confirm) the page tried to open. */
+  dialogs: string[];
+}
+
+export async function openPerson(stack: Stack): Promise<Person> {
+  const context = await stack.browser.newContext({ viewport: { width: 1200, height: 760 } });
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  page.on('dialog', (dialog) => {
+    dialogs.push(dialog.message());
+    void dialog.dismiss();
+  });
+  // A script error or a CSP violation fails loudly instead of as a timeout on a blank page.
+  page.on('pageerror', (error) => console.error(`[page error] ${error.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') console.error(`[console] ${m.text()}`);
+  });
+  await page.goto(stack.webUrl);
+  return { context, page, dialogs };
+}
+
+export async function signUp(page: Page, username: string, password: string): Promise<void> {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('navigation', { name: 'Rooms' }).waitFor();
+}
+
+export async function openRoom(page: Page, name: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name }).click();
+  await page.getByRole('heading', { name, exact: true }).waitFor();
+}
+
+export async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel('Message', { exact: true }).fill(text);
+  await page.getByLabel('Message', { exact: true }).press('Enter');
+}
+
+/** The list item of the message with this exact text. */
+export function message(page: Page, text: string) {
+  return page.getByRole('listitem').filter({ has: page.getByText(text, { exact: true }) });
+}
+
+export function member(page: Page, user: string) {
+  return page.getByRole('complementary', { name: 'Members' }).locator(`li[data-user="${user}"]`);
+}
