@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config.ts';
+import { createStore } from '../src/storage/create-store.ts';
+
+const saved = { ...process.env };
+afterEach(() => {
+  process.env = { ...saved };
+});
+
+describe('config', () => {
+  it('defaults: port 8000, sqlite in DATA_DIR, the four local origins; frozen', () => {
+    for (const k of ['PORT', 'DATA_DIR', 'DATABASE_URL', 'ALLOWED_ORIGINS']) delete process.env[k];
+    const c = loadConfig();
+    expect(c.port).toBe(8000);
+    expect(c.database).toEqual({ kind: 'sqlite', path: expect.stringMatching(/data[/\\]parley\.db$/) });
+    expect(c.allowedOrigins).toContain('http://localhost:5000');
+    expect(Object.isFrozen(c) && Object.isFrozen(c.rateLimits)).toBe(true);
+    expect(loadConfig({ dataDir: '/tmp/x' }).database).toEqual({ kind: 'sqlite', path: '/tmp/x/parley.db' });
+  });
+
+  it('a bad variable fails at start with a message naming it', () => {
+    const bad: Record<string, string> = {
+      PORT: 'eighty',
+      MAX_FRAME_BYTES: '10',
+      ALLOWED_ORIGINS: 'http://ok.example,not a url',
+      LOG_LEVEL: 'loud',
+      DATABASE_URL: 'mysql://x',
+    };
+    for (const [name, value] of Object.entries(bad)) {
+      process.env = { ...saved, [name]: value };
+      expect(() => loadConfig(), name).toThrow(name);
+    }
+  });
+
+  it('PostgreSQL is refused clearly until it is implemented', async () => {
+    process.env.DATABASE_URL = 'postgres://localhost/parley';
+    const c = loadConfig();
+    expect(c.database.kind).toBe('postgres');
+    await expect(createStore(c.database)).rejects.toThrow(/not yet supported/);
+  });
+});
