@@ -45,4 +45,108 @@ describe('the web client in Chromium', () => {
     await message(bob.page, 'hi bob').waitFor();
     await alice.page.screenshot({ path: join(SCREENSHOTS, 'general-alice.png') });
   });
+
+  it('Enter sends, Shift+Enter starts a new line', async () => {
+    const box = alice.page.getByLabel('Message', { exact: true });
+    await box.fill('first line');
+    await box.press('Shift+Enter');
+    await box.pressSequentially('second line');
+    expect(await box.inputValue()).toBe('first line\nsecond line');
+    await box.press('Enter');
+    await message(bob.page, 'first line\nsecond line').waitFor();
+    expect(await box.inputValue()).toBe('');
+  });
+
+  it('shows who is online and who is typing', async () => {
+    await expect.poll(() => member(alice.page, 'bob').getAttribute('data-online')).toBe('true');
+    await expect.poll(() => member(bob.page, 'alice').getAttribute('data-online')).toBe('true');
+    expect(await alice.page.getByRole('status', { name: 'Connection' }).textContent()).toBe('Online');
+    await bob.page.getByLabel('Message', { exact: true }).pressSequentially('typing…');
+    await expect
+      .poll(() => alice.page.getByTestId('typing').textContent(), { timeout: 5_000 })
+      .toBe('bob is typing…');
+    await bob.page.getByLabel('Message', { exact: true }).fill('');
+  });
+
+  it('[R2] a private room: create, invite, chat; unread counts elsewhere', async () => {
+    const nav = alice.page.getByRole('navigation', { name: 'Rooms' });
+    await nav.getByLabel('New room name').fill('plans');
+    await nav.getByRole('button', { name: 'Create room' }).click();
+    await alice.page.getByRole('heading', { name: 'plans', exact: true }).waitFor();
+    await alice.page.getByLabel('Invite member').fill('bob');
+    await alice.page.getByRole('button', { name: 'Invite' }).click();
+    await bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: 'plans' }).waitFor();
+    await send(alice.page, 'secret plans');
+    // bob is still in "general": the new message counts as unread in the room list.
+    const plans = bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: /plans/ });
+    await expect.poll(() => plans.getByLabel(/unread/).textContent()).toBe('1');
+    await openRoom(bob.page, 'plans');
+    await message(bob.page, 'secret plans').waitFor();
+    expect(await plans.getByLabel(/unread/).count()).toBe(0);
+    await send(bob.page, 'count me in');
+    await message(alice.page, 'count me in').waitFor();
+    await alice.page.screenshot({ path: join(SCREENSHOTS, 'private-room.png') });
+  });
+
+  it('[M7] markup in a message is shown as text and never runs', async () => {
+    const attack = '<img src=x onerror=alert(1)>';
+    await send(alice.page, attack);
+    const item = message(bob.page, attack);
+    await item.waitFor();
+    expect(await item.locator('.text').textContent()).toBe(attack);
+    expect(await bob.page.locator('.messages img').count()).toBe(0);
+    await bob.page.waitForTimeout(300);
+    expect(bob.dialogs).toEqual([]);
+    expect(alice.dialogs).toEqual([]);
+  });
+
+  it('[K6] the safety number can be compared and marked verified', async () => {
+    await openRoom(alice.page, 'plans');
+    await member(alice.page, 'bob').getByRole('button', { name: 'Safety number' }).click();
+    const dialog = alice.page.getByRole('dialog', { name: 'Safety number with bob' });
+    const digits = await dialog.getByTestId('safety-number').textContent();
+    expect(digits?.replace(/\D/g, '')).toHaveLength(60);
+    await dialog.getByRole('button', { name: 'Mark as verified' }).click();
+    await dialog.getByText('bob is verified.').waitFor();
+    await alice.page.screenshot({ path: join(SCREENSHOTS, 'safety-number.png') });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    // bob's side shows the same number.
+    await member(bob.page, 'alice').getByRole('button', { name: 'Safety number' }).click();
+    const bobDigits = await bob.page.getByTestId('safety-number').textContent();
+    expect(bobDigits).toBe(digits);
+    await bob.page.getByRole('button', { name: 'Close' }).click();
+    await send(bob.page, 'verified now?');
+    await message(alice.page, 'verified now?').getByText('Verified', { exact: true }).waitFor();
+  });
+
+  it('reload keeps you signed in, with history; closing the tab shows you offline', async () => {
+    await bob.page.reload();
+    await bob.page.getByRole('navigation', { name: 'Rooms' }).waitFor();
+    expect(await bob.page.getByTestId('current-user').textContent()).toBe('bob');
+    await message(bob.page, 'hello alice').waitFor();
+    await bob.page.close();
+    await expect.poll(() => member(alice.page, 'bob').getAttribute('data-online')).toBe('false');
+    bob.page = await bob.context.newPage();
+    await bob.page.goto(stack.webUrl);
+    await bob.page.getByRole('navigation', { name: 'Rooms' }).waitFor();
+    await expect.poll(() => member(alice.page, 'bob').getAttribute('data-online')).toBe('true');
+  });
+
+  it('log out wipes the keys from this browser and shows you offline', async () => {
+    await bob.page.getByRole('button', { name: 'Log out' }).click();
+    await bob.page.getByRole('button', { name: 'Log in' }).waitFor();
+    const databases = await bob.page.evaluate(async () => {
+      const dbs = await indexedDB.databases();
+      return dbs.map((d) => d.name);
+    });
+    expect(databases).not.toContain('parley');
+    await bob.page.reload();
+    await bob.page.getByRole('button', { name: 'Log in' }).waitFor();
+    await expect.poll(() => member(alice.page, 'bob').getAttribute('data-online')).toBe('false');
+    // And logging in again brings the history back, decrypted with the keys unwrapped from the server.
+    await bob.page.getByLabel('Username').fill('bob');
+    await bob.page.getByLabel('Password').fill(PASSWORD);
+    await bob.page.getByRole('button', { name: 'Log in' }).click();
+    await message(bob.page, 'hi bob').waitFor();
+  });
 });

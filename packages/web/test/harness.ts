@@ -39,7 +39,13 @@ export async function startStack(): Promise<Stack> {
   await buildBundle(distDir);
   const webPort = await freePort();
   const webUrl = `http://localhost:${webPort}`;
-  const api = await startServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), allowedOrigins: [webUrl], logLevel: 'warn' });
+  const api = await startServer({
+    port: 0,
+    host: '127.0.0.1',
+    dataDir: join(dir, 'data'),
+    allowedOrigins: [webUrl],
+    logLevel: 'warn',
+  });
   const web = await startWebServer({ port: webPort, host: 'localhost', apiUrl: api.url, distDir });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,

@@ -21,6 +21,7 @@ export function Composer({ onSend, onTyping, onError }: Props) {
     setSending(true);
     try {
       await onSend(text);
+      lastTyping.current = 0; // the next message starts a new typing notice at once
       // Keep anything typed while the message was on its way.
       setText((current) => (current === text ? '' : current));
     } catch (e) {
