@@ -53,7 +53,7 @@ describe('sealMessage / openMessage', () => {
   it('[M1] roundtrip for any text; the envelope passes the wire schema', async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 200 }), fc.nat(5), async (text, steps) => {
-        let ck = CHAIN;
+        let ck: Uint8Array = CHAIN;
         for (let i = 0; i < steps; i++) ck = await nextChainKey(ck);
         const e = await seal(text, { index: steps, chainKey: ck });
         expect(parseWith(envelopeSchema, e).ok).toBe(true);
