@@ -35,7 +35,11 @@ async function main(): Promise<void> {
     const fresh = o.quick ? running.filter((t) => memoryFactories.some((f) => f.name === t.name)) : null;
     const memory = await runMemory(memoryFactories, o, fresh, log);
     const fanout = await runFanout(running, o, log);
-    const ingest = await runIngest(running.filter((t) => t.name.startsWith('parley')), o, log);
+    const ingest = await runIngest(
+      running.filter((t) => t.name.startsWith('parley')),
+      o,
+      log,
+    );
     const results: Results = {
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version },
       options: o,

@@ -49,7 +49,7 @@ const QUICK: Partial<BenchOptions> = {
   memoryReps: 1,
   openLoopMs: 800,
   closedLoopMs: 300,
-  ingestMs: 500,
+  ingestMs: 300,
   variants: false,
 };
 

@@ -99,7 +99,10 @@ export function spawnServer(o: SpawnOptions): Promise<ServerProcess> {
   const stderr: string[] = [];
   child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error('server did not announce its port in time')), o.startTimeoutMs ?? 30_000);
+    const timer = setTimeout(
+      () => fail(new Error('server did not announce its port in time')),
+      o.startTimeoutMs ?? 30_000,
+    );
     const fail = (err: Error) => {
       clearTimeout(timer);
       child.kill('SIGKILL');

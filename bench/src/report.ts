@@ -47,8 +47,16 @@ export function targets(r: Results): Record<string, { value: number; limit: stri
     cpuPerDeliveryRoom100VsWs: { value: vsWs, limit: '≤ 1.25', met: vsWs <= 1.25 },
     cpuPerDeliveryRoom100VsSocketio: { value: vsSio, limit: '≤ 0.8', met: vsSio <= 0.8 },
     idleBytesPerConnection: { value: mem, limit: '≤ 12288', met: mem <= 12 * 1024 },
-    ingestMessagesPerSec: { value: ingest?.maxPerSec.median ?? NaN, limit: '≥ 5000', met: (ingest?.maxPerSec.median ?? 0) >= 5000 },
-    ingestP99AckMs: { value: ingest?.p99AckMs.median ?? NaN, limit: '≤ 50', met: (ingest?.p99AckMs.median ?? Infinity) <= 50 },
+    ingestMessagesPerSec: {
+      value: ingest?.maxPerSec.median ?? NaN,
+      limit: '≥ 5000',
+      met: (ingest?.maxPerSec.median ?? 0) >= 5000,
+    },
+    ingestP99AckMs: {
+      value: ingest?.p99AckMs.median ?? NaN,
+      limit: '≤ 50',
+      met: (ingest?.p99AckMs.median ?? Infinity) <= 50,
+    },
   };
 }
 
@@ -61,7 +69,10 @@ export function table(r: Results): string {
     '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const x of r.fanout) {
-    const flags = [x.generatorSaturated ? 'generator saturated' : '', x.lostDeliveries ? `${x.lostDeliveries} lost` : '']
+    const flags = [
+      x.generatorSaturated ? 'generator saturated' : '',
+      x.lostDeliveries ? `${x.lostDeliveries} lost` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     lines.push(
@@ -71,10 +82,18 @@ export function table(r: Results): string {
   }
   lines.push('', '| connections | target | idle KB per connection |', '| ---: | --- | ---: |');
   for (const m of r.memory) {
-    const kb = { ...m.bytesPerConnection, median: m.bytesPerConnection.median / 1024, min: m.bytesPerConnection.min / 1024, max: m.bytesPerConnection.max / 1024 };
+    const kb = {
+      ...m.bytesPerConnection,
+      median: m.bytesPerConnection.median / 1024,
+      min: m.bytesPerConnection.min / 1024,
+      max: m.bytesPerConnection.max / 1024,
+    };
     lines.push(`| ${m.connections} | ${m.target} | ${f(kb)} |`);
   }
-  lines.push('', '| target | offered msg/s | acked msg/s | p50 ack ms | p99 ack ms | max msg/s (closed loop) | flags |');
+  lines.push(
+    '',
+    '| target | offered msg/s | acked msg/s | p50 ack ms | p99 ack ms | max msg/s (closed loop) | flags |',
+  );
   lines.push('| --- | ---: | ---: | ---: | ---: | ---: | --- |');
   for (const i of r.ingest) {
     lines.push(
@@ -84,7 +103,9 @@ export function table(r: Results): string {
   }
   lines.push('', '| target | measured | limit | met |', '| --- | ---: | --- | --- |');
   for (const [name, t] of Object.entries(targets(r))) {
-    lines.push(`| ${name} | ${Number.isFinite(t.value) ? t.value.toFixed(2) : 'n/a'} | ${t.limit} | ${t.met ? 'yes' : 'NO'} |`);
+    lines.push(
+      `| ${name} | ${Number.isFinite(t.value) ? t.value.toFixed(2) : 'n/a'} | ${t.limit} | ${t.met ? 'yes' : 'NO'} |`,
+    );
   }
   if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `note: ${n}`));
   return lines.join('\n');

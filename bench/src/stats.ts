@@ -11,7 +11,12 @@ export function spread(values: readonly number[]): Spread {
   const finite = values.filter((v) => Number.isFinite(v));
   if (finite.length === 0) return { median: NaN, min: NaN, max: NaN, n: 0 };
   const sorted = [...finite].sort((a, b) => a - b);
-  return { median: quantileSorted(sorted, 0.5), min: sorted[0] ?? NaN, max: sorted[sorted.length - 1] ?? NaN, n: sorted.length };
+  return {
+    median: quantileSorted(sorted, 0.5),
+    min: sorted[0] ?? NaN,
+    max: sorted[sorted.length - 1] ?? NaN,
+    n: sorted.length,
+  };
 }
 
 /** Linear-interpolated quantile of an ascending array; `q` in [0, 1]. */

@@ -48,14 +48,22 @@ function templateFor(bytes: number) {
   return async (room: RoomSpec): Promise<EnvelopeTemplate> => {
     const key = `${room.id}/${room.sender}/${bytes}`;
     let t = templates.get(key);
-    if (!t) templates.set(key, (t = clientKit().then(({ keys }) => sealTemplate({ room: room.id, sender: room.sender, keys, bytes }))));
+    if (!t)
+      templates.set(
+        key,
+        (t = clientKit().then(({ keys }) => sealTemplate({ room: room.id, sender: room.sender, keys, bytes }))),
+      );
     return t;
   };
 }
 
 const rate = (n: number, ms: number) => (n * 1000) / ms;
 
-export async function runFanout(targets: Target[], o: BenchOptions, log: (s: string) => void): Promise<FanoutFigure[]> {
+export async function runFanout(
+  targets: Target[],
+  o: BenchOptions,
+  log: (s: string) => void,
+): Promise<FanoutFigure[]> {
   const figures: FanoutFigure[] = [];
   for (const size of o.roomSizes) {
     const fleets: Fleet[] = [];
@@ -80,7 +88,9 @@ export async function runFanout(targets: Target[], o: BenchOptions, log: (s: str
         for (const [target, s] of samples) {
           const fig = fanoutFigure(target, size, payload, messageRate, s);
           figures.push(fig);
-          log(`fan-out room ${size} ${payload} B ${target}: ${fig.cpuPerDeliveryUs.median.toFixed(2)} µs/delivery`);
+          log(
+            `fan-out room ${size} ${payload} B ${target}: ${fig.cpuPerDeliveryUs.median.toFixed(2)} µs/delivery`,
+          );
         }
       }
     } finally {
@@ -137,7 +147,11 @@ export async function runMemory(
 }
 
 /** Ingest: rooms of one member; acks at a fixed offered rate (p99 from intended send time) and the maximum. */
-export async function runIngest(targets: Target[], o: BenchOptions, log: (s: string) => void): Promise<IngestFigure[]> {
+export async function runIngest(
+  targets: Target[],
+  o: BenchOptions,
+  log: (s: string) => void,
+): Promise<IngestFigure[]> {
   const fleets: Fleet[] = [];
   for (const t of targets) fleets.push(await openFleet(t, await t.prepareRooms(8, 1)));
   const samples = new Map<string, { open: RunSample[]; closed: RunSample[] }>();
@@ -167,7 +181,9 @@ export async function runIngest(targets: Target[], o: BenchOptions, log: (s: str
       maxPerSec: spread(s.closed.map((r) => rate(r.deliveriesWhileSending, r.sendMs))),
       generatorSaturated: [...s.open, ...s.closed].some((r) => r.generatorShare > GENERATOR_SATURATED),
     };
-    log(`ingest ${target}: ${fig.maxPerSec.median.toFixed(0)} msg/s max, p99 ack ${fig.p99AckMs.median.toFixed(1)} ms`);
+    log(
+      `ingest ${target}: ${fig.maxPerSec.median.toFixed(0)} msg/s max, p99 ack ${fig.p99AckMs.median.toFixed(1)} ms`,
+    );
     return fig;
   });
 }

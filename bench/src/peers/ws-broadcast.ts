@@ -4,7 +4,11 @@
 import { WebSocketServer, type WebSocket } from 'ws';
 
 const rooms = new Map<string, Set<WebSocket>>();
-const wss = new WebSocketServer({ port: Number(process.env.PORT ?? 0), host: '127.0.0.1', perMessageDeflate: false });
+const wss = new WebSocketServer({
+  port: Number(process.env.PORT ?? 0),
+  host: '127.0.0.1',
+  perMessageDeflate: false,
+});
 
 wss.on('connection', (ws, req) => {
   const room = new URL(req.url ?? '/', 'http://x').searchParams.get('room') ?? '';

@@ -123,7 +123,9 @@ class UserPool {
     const start = this.accounts.length;
     // The server's scrypt is the cost here; four at a time keeps its event loop responsive.
     for (let i = 0; i < n; i += 4) {
-      const batch = Array.from({ length: Math.min(4, n - i) }, (_, k) => register(this.base, `bench${start + i + k}`));
+      const batch = Array.from({ length: Math.min(4, n - i) }, (_, k) =>
+        register(this.base, `bench${start + i + k}`),
+      );
       this.accounts.push(...(await Promise.all(batch)));
     }
   }

@@ -11,11 +11,21 @@ const listeningPort = (line: string): number | null => {
 };
 
 function startPeer(name: string): Promise<ServerProcess> {
-  return spawnServer({ args: ['--import', 'tsx', peerFile(name)], env: { PORT: '0' }, portFromLine: listeningPort });
+  return spawnServer({
+    args: ['--import', 'tsx', peerFile(name)],
+    env: { PORT: '0' },
+    portFromLine: listeningPort,
+  });
 }
 
 const anonymousRooms = (count: number, size: number): Promise<RoomSpec[]> =>
-  Promise.resolve(Array.from({ length: count }, () => ({ id: randomId(), sender: 'bench', members: Array<string>(size).fill('') })));
+  Promise.resolve(
+    Array.from({ length: count }, () => ({
+      id: randomId(),
+      sender: 'bench',
+      members: Array<string>(size).fill(''),
+    })),
+  );
 
 // ---- bare ws: every frame is a delivery ----
 const wsWire: Wire = { encodeSend: (envelopeJson) => envelopeJson, classify: () => 'delivery' };
@@ -55,12 +65,14 @@ export const socketIo: TargetFactory = {
       wire: socketIoWire,
       prepareRooms: anonymousRooms,
       async connect(room, _member, localAddress) {
-        let opened: Promise<string> | null = null;
+        const opened: Promise<string>[] = [];
         const ws = await openSocket(`ws://127.0.0.1:${proc.port}/socket.io/?EIO=4&transport=websocket`, {
           localAddress,
-          onCreate: (socket) => (opened = nextFrame(socket, (t) => t.startsWith('0{'))),
+          onCreate: (socket) => {
+            opened.push(nextFrame(socket, (t) => t.startsWith('0{')));
+          },
         });
-        await opened;
+        await Promise.all(opened);
         const connected = nextFrame(ws, (t) => t.startsWith('40{'));
         ws.send(`40${JSON.stringify({ room: room.id })}`);
         await connected;

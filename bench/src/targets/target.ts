@@ -54,7 +54,9 @@ export function openSocket(
       ws.on('error', () => undefined);
       resolve(ws);
     });
-    ws.once('unexpected-response', (_req, res) => reject(new Error(`upgrade refused: HTTP ${String(res.statusCode)}`)));
+    ws.once('unexpected-response', (_req, res) =>
+      reject(new Error(`upgrade refused: HTTP ${String(res.statusCode)}`)),
+    );
     ws.once('error', reject);
   });
 }

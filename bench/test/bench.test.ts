@@ -1,0 +1,64 @@
+// The regression guard: a few seconds of the real benchmark (real servers, real sockets, real crypto) that
+// fails only on ratios with a wide margin, never on absolute timings, so machine noise cannot fail it.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openFleet, runOpenLoop, usePayload, type Fleet, type RunSample } from '../src/load.ts';
+import { idleBytesPerConnection } from '../src/memory.ts';
+import { sealTemplate } from '../src/messages.ts';
+import { spread } from '../src/stats.ts';
+import { clientKit } from '../src/targets/parley-accounts.ts';
+import { parleyTarget } from '../src/targets/parley.ts';
+import { socketIo, wsBroadcast } from '../src/targets/peers.ts';
+import type { Target } from '../src/targets/target.ts';
+
+// Generous: the targets are 1.25× bare ws for CPU and 12 KB per idle connection; these only catch
+// a regression of several times, which noise on a shared 2-core machine does not produce.
+const MAX_CPU_VS_WS = 5;
+const MAX_IDLE_VS_SOCKETIO = 1.5;
+
+let targets: Target[] = [];
+const byName = (name: string) => targets.find((t) => t.name === name)!;
+
+beforeAll(async () => {
+  const [, ...up] = await Promise.all([
+    clientKit(),
+    wsBroadcast.start(),
+    socketIo.start(),
+    parleyTarget().start(),
+  ]);
+  targets = up;
+});
+afterAll(async () => {
+  await Promise.all(targets.map((t) => t.stop()));
+});
+
+async function cpuPerDelivery(fleet: Fleet): Promise<number[]> {
+  const runs: RunSample[] = [];
+  for (let i = 0; i < 4; i++) runs.push(await runOpenLoop(fleet, { rate: 50, durationMs: 500 }));
+  for (const r of runs) expect(r.deliveries).toBe(r.expected);
+  return runs.slice(1).map((r) => r.serverCpuUs / r.deliveries);
+}
+
+describe('bench regression guard', () => {
+  it('[§8] idle memory per Parley connection stays below Socket.IO (with margin)', async () => {
+    const parley = await idleBytesPerConnection(byName('parley'), 500);
+    const sio = await idleBytesPerConnection(byName('socketio'), 500);
+    expect(parley).toBeGreaterThan(0);
+    expect(parley).toBeLessThan(sio * MAX_IDLE_VS_SOCKETIO);
+  });
+
+  it('[§8] Parley delivers every message of a room of 100 within a few times bare ws CPU', async () => {
+    const { keys } = await clientKit();
+    const medians = new Map<string, number>();
+    for (const name of ['ws', 'parley']) {
+      const target = byName(name);
+      const fleet = await openFleet(target, await target.prepareRooms(1, 100));
+      try {
+        await usePayload(fleet, (room) => sealTemplate({ room: room.id, sender: room.sender, keys, bytes: 512 }));
+        medians.set(name, spread(await cpuPerDelivery(fleet)).median);
+      } finally {
+        fleet.close();
+      }
+    }
+    expect(medians.get('parley')! / medians.get('ws')!).toBeLessThan(MAX_CPU_VS_WS);
+  });
+});
