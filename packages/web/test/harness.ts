@@ -16,6 +16,7 @@ export const SCREENSHOTS = join(import.meta.dirname, 'screenshots');
 export interface Stack {
   webUrl: string;
   apiUrl: string;
+  distDir: string;
   browser: Browser;
   close(): Promise<void>;
 }
@@ -55,6 +56,7 @@ export async function startStack(): Promise<Stack> {
   return {
     webUrl,
     apiUrl: api.url,
+    distDir,
     browser,
     async close() {
       await browser.close();

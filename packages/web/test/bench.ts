@@ -1,0 +1,97 @@
+// Client figures, measured in Chromium on a real stack: `node --import tsx packages/web/test/bench.ts`.
+// - bundle size (gzip) of the production build
+// - time from clicking "Log in" to the message list on screen (PBKDF2 600 000 + key unwrap included)
+// - time to render 1,000 history messages (all pages fetched, decrypted and verified; then a pure re-render)
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { createClient, isParleyError, MemoryKeyStore } from '@parley/sdk';
+import { nodeWebSocket } from '@parley/sdk/node';
+import { openPerson, openRoom, signUp, startStack } from './harness.ts';
+import type { Stack } from './harness.ts';
+
+const PASSWORD = 'correct horse battery staple';
+const COUNT = 1_000;
+
+async function gzipSize(distDir: string): Promise<{ js: number; css: number }> {
+  const files = await readdir(join(distDir, 'assets'));
+  const size = async (ext: string) => {
+    let total = 0;
+    for (const f of files.filter((n) => n.endsWith(ext)))
+      total += gzipSync(await readFile(join(distDir, 'assets', f))).length;
+    return total;
+  };
+  return { js: await size('.js'), css: await size('.css') };
+}
+
+async function writeHistory(stack: Stack): Promise<void> {
+  const writer = createClient({ server: stack.apiUrl, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
+  await writer.register('writer', PASSWORD);
+  for (let i = 1; i <= COUNT; i++) {
+    for (;;) {
+      try {
+        await writer.send('general', `history message ${i}`);
+        break;
+      } catch (e) {
+        if (!isParleyError(e, 'RATE_LIMITED')) throw e;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+  await writer.logout();
+}
+
+const stack = await startStack();
+try {
+  const reader = await openPerson(stack);
+  const { page } = reader;
+  await signUp(page, 'reader', PASSWORD);
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await writeHistory(stack);
+
+  await page.getByLabel('Username').fill('reader');
+  await page.getByLabel('Password').fill(PASSWORD);
+  const t0 = Date.now();
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.locator('.messages li.message').first().waitFor({ timeout: 60_000 });
+  const loginMs = Date.now() - t0;
+
+  const t1 = Date.now();
+  while ((await page.locator('.messages li.message').count()) < COUNT) {
+    await page.getByRole('button', { name: 'Load older messages' }).click({ timeout: 30_000 });
+  }
+  const scrollBackMs = Date.now() - t1;
+
+  // A pure render: leave the room and come back; the 1,000 decrypted messages are mounted in one go.
+  const nav = page.getByRole('navigation', { name: 'Rooms' });
+  await nav.getByLabel('New room name').fill('elsewhere');
+  await nav.getByRole('button', { name: 'Create room' }).click();
+  await page.getByRole('heading', { name: 'elsewhere', exact: true }).waitFor();
+  const renderMs = await page.evaluate(async (count) => {
+    const start = performance.now();
+    const link = [...document.querySelectorAll('nav a')].find((a) => a.textContent?.startsWith('general'));
+    (link as HTMLElement).click();
+    while (document.querySelectorAll('.messages li.message').length < count) {
+      await new Promise((r) => requestAnimationFrame(r));
+    }
+    await new Promise((r) => requestAnimationFrame(r));
+    return performance.now() - start;
+  }, COUNT);
+  await openRoom(page, 'general');
+
+  const size = await gzipSize(stack.distDir);
+  console.log(
+    JSON.stringify(
+      {
+        gzipBytes: size,
+        loginToMessageListMs: loginMs,
+        scrollBack1000Ms: scrollBackMs,
+        render1000Ms: Math.round(renderMs),
+      },
+      null,
+      2,
+    ),
+  );
+} finally {
+  await stack.close();
+}

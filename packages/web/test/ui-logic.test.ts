@@ -1,0 +1,107 @@
+// The client's pure rules, without a browser: password policy, error words, and the chat reducer.
+import { describe, expect, it } from 'vitest';
+import type { DecryptedMessage } from '@parley/sdk';
+import { passwordProblem, usernameProblem } from '../src/ui/auth/password-rules.ts';
+import { describeError } from '../src/ui/errors.ts';
+import { chatReducer, initialChatState, timelineOf, typingUsers } from '../src/ui/state/chat-state.ts';
+import { roomLabel } from '../src/ui/chat/RoomList.tsx';
+
+const msg = (seq: number, over: Partial<DecryptedMessage> = {}): DecryptedMessage => ({
+  room: 'r1',
+  seq,
+  ts: 1_700_000_000_000 + seq,
+  sender: 'bob',
+  clientMsgId: `c${seq}`,
+  status: 'ok',
+  text: `m${seq}`,
+  senderVerified: false,
+  ...over,
+});
+
+describe('password rules (enforced in the client, the server never sees the password) [K2]', () => {
+  it('refuses short and common passwords, accepts long ones', () => {
+    expect(passwordProblem('1234567', 'alice')).toMatch(/at least 8/);
+    expect(passwordProblem('Password1', 'alice')).toMatch(/most common/);
+    expect(passwordProblem('alice-rocks-2024', 'alice')).toMatch(/username/);
+    expect(passwordProblem('aaaaaaaaaa', 'bob')).toMatch(/repeat/);
+    expect(passwordProblem('correct horse battery staple', 'alice')).toBeNull();
+    expect(passwordProblem('x'.repeat(10) + 'y'.repeat(100), 'alice')).toBeNull();
+  });
+  it('checks usernames like the protocol does', () => {
+    expect(usernameProblem('alice')).toBeNull();
+    expect(usernameProblem('al')).toMatch(/3 to 32/);
+    expect(usernameProblem('Alice!')).toMatch(/lower-case/);
+  });
+});
+
+describe('describeError', () => {
+  it('says every failure in words', () => {
+    expect(describeError({ code: 'USERNAME_TAKEN', message: 'x' })).toMatch(/taken/);
+    expect(describeError({ code: 'MEMBERSHIP_RULE', message: 'only an admin may invite' })).toBe(
+      'only an admin may invite',
+    );
+    expect(describeError({ code: 'SOMETHING_NEW' })).toContain('SOMETHING_NEW');
+    expect(describeError(new TypeError('Failed to fetch'))).toMatch(/reach the server/);
+    expect(describeError(null)).toMatch(/went wrong/);
+  });
+});
+
+describe('chat reducer', () => {
+  it('[R1] keeps the timeline ordered by seq without duplicates, history merged in', () => {
+    let s = initialChatState('alice');
+    s = chatReducer(s, { type: 'message', message: msg(5), now: 0, visible: true });
+    s = chatReducer(s, { type: 'history', room: 'r1', messages: [msg(3), msg(4), msg(5)], limit: 50 });
+    s = chatReducer(s, { type: 'message', message: msg(5), now: 0, visible: true });
+    expect(timelineOf(s, 'r1').items.map((i) => i.seq)).toEqual([3, 4, 5]);
+    expect(timelineOf(s, 'r1').hasMore).toBe(true);
+    s = chatReducer(s, { type: 'history', room: 'r1', messages: [], limit: 50 });
+    expect(timelineOf(s, 'r1').hasMore).toBe(false);
+  });
+
+  it('[M6] a recovered message replaces its placeholder', () => {
+    let s = initialChatState('alice');
+    s = chatReducer(s, {
+      type: 'message',
+      message: msg(1, { status: 'missing_key', text: undefined }),
+      now: 0,
+      visible: true,
+    });
+    s = chatReducer(s, { type: 'recovered', message: msg(1) });
+    const [item] = timelineOf(s, 'r1').items;
+    expect(item?.kind === 'message' && item.message.text).toBe('m1');
+  });
+
+  it('counts unread messages of rooms not on screen, and clears them on open', () => {
+    let s = chatReducer(initialChatState('alice'), { type: 'open', room: 'r2' });
+    s = chatReducer(s, { type: 'message', message: msg(1), now: 0, visible: true });
+    s = chatReducer(s, { type: 'message', message: msg(1), now: 0, visible: true });
+    s = chatReducer(s, { type: 'message', message: msg(2, { sender: 'alice' }), now: 0, visible: true });
+    expect(s.unread.r1).toBe(1);
+    s = chatReducer(s, { type: 'open', room: 'r1' });
+    expect(s.unread.r1).toBe(0);
+  });
+
+  it('shows typing until it expires or the person sends', () => {
+    let s = initialChatState('alice');
+    s = chatReducer(s, { type: 'typing', room: 'r1', user: 'bob', until: 5_000 });
+    s = chatReducer(s, { type: 'typing', room: 'r1', user: 'alice', until: 5_000 });
+    expect(typingUsers(s, 'r1', 1_000)).toEqual(['bob']);
+    expect(typingUsers(s, 'r1', 6_000)).toEqual([]);
+    s = chatReducer(s, { type: 'message', message: msg(1), now: 1_000, visible: true });
+    expect(typingUsers(s, 'r1', 1_000)).toEqual([]);
+  });
+
+  it('[K6] keeps a key change warning until the keys are accepted', () => {
+    let s = chatReducer(initialChatState('alice'), { type: 'keychange', user: 'bob' });
+    s = chatReducer(s, { type: 'keychange', user: 'bob' });
+    expect(s.keyChanges).toEqual(['bob']);
+    expect(chatReducer(s, { type: 'keyaccepted', user: 'bob' }).keyChanges).toEqual([]);
+  });
+
+  it('names a direct message after the other person', () => {
+    const dm = { id: 'x', name: 'alice & bob', public: false, role: null, headSeq: 1 };
+    expect(roomLabel(dm, 'alice')).toBe('@bob');
+    expect(roomLabel(dm, 'bob')).toBe('@alice');
+    expect(roomLabel({ ...dm, name: 'plans' }, 'alice')).toBe('plans');
+  });
+});
