@@ -44,7 +44,7 @@ export function createClient(options: ClientOptions): ParleyClient {
   const outbound = new Outbound(ctx, pins, rooms);
   const integrity = new Integrity(ctx, pins);
   const inbound = new Inbound(ctx, pins, rooms, (room, sender, sessionId) => {
-    if (sender !== account.me?.user) connection.send({ type: 'key_request', room, sender, sessionId });
+    return sender !== account.me?.user && connection.send({ type: 'key_request', room, sender, sessionId });
   });
   const online = new Set<string>();
   const frames = new SerialQueue();
@@ -75,6 +75,9 @@ export function createClient(options: ClientOptions): ParleyClient {
   async function handleFrame(frame: ServerFrame): Promise<void> {
     switch (frame.type) {
       case 'ready':
+        await inbound.fetchShares();
+        inbound.requestWaiting();
+        return;
       case 'shares':
         await inbound.fetchShares();
         return;

@@ -39,7 +39,8 @@ export class Inbound {
     private readonly ctx: Ctx,
     private readonly pins: Pins,
     private readonly rooms: Rooms,
-    private readonly requestKey: (room: string, sender: string, sessionId: string) => void,
+    /** Sends a key_request; false when it could not be sent (offline): it is retried by `requestWaiting`. */
+    private readonly requestKey: (room: string, sender: string, sessionId: string) => boolean,
   ) {}
 
   decrypt(ev: MessageEvent): Promise<DecryptedMessage> {
@@ -105,11 +106,18 @@ export class Inbound {
     const since = (await this.rooms.fold(ev.room, ev.seq)).since.get(this.ctx.me().user);
     if (since !== undefined && ev.seq < since) return 'before_join';
     const id = `${ev.room}|${ev.sender}|${ev.content.sessionId}`;
-    if (!this.requested.has(id)) {
+    if (!this.requested.has(id) && this.requestKey(ev.room, ev.sender, ev.content.sessionId))
       this.requested.add(id);
-      this.requestKey(ev.room, ev.sender, ev.content.sessionId);
-    }
     return 'missing_key';
+  }
+
+  /** After (re)connecting: asks again for every key still missing that could not be asked for before. */
+  requestWaiting(): void {
+    for (const [id, list] of this.waiting) {
+      const ev = list.values().next().value;
+      if (!ev || this.requested.has(id)) continue;
+      if (this.requestKey(ev.room, ev.sender, ev.content.sessionId)) this.requested.add(id);
+    }
   }
 
   private await(ev: MessageEvent): void {

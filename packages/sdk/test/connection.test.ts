@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- the tests assert on parsed JSON answers */
 // The live connection over real sockets: resume after a drop [D3], resend until acked [D2], key requests [M6].
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {

@@ -75,11 +75,14 @@ export function collect<K extends keyof ClientEvents>(c: ParleyClient, event: K)
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A fetch that plays a malicious or broken server: rewrites answers, watches requests. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a test double rewrites arbitrary JSON answers
+type Json = any;
+
 export function tamperingFetch() {
   const hooks: {
-    rewrite?: (url: string, body: any) => unknown;
+    rewrite?: (url: string, body: Json) => unknown;
     /** Runs after the real answer arrived, before the client sees it. */
-    after?: (url: string, body: any) => Promise<unknown>;
+    after?: (url: string, body: Json) => Promise<unknown>;
     watch?: (url: string, init: RequestInit | undefined) => void;
     headers?: (url: string, init: RequestInit | undefined) => Record<string, string> | undefined;
   } = {};

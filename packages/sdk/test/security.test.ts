@@ -1,12 +1,5 @@
 // The server as the adversary: it adds members on its own, serves other keys, alters ciphertext [R2] [K6] [M6].
-import {
-  PROTOCOL_VERSION,
-  randomBytes,
-  randomId,
-  sealMessage,
-  toB64u,
-  type AccountKeys,
-} from '@parley/protocol';
+import { PROTOCOL_VERSION, randomBytes, randomId, sealMessage, toB64u, type AccountKeys } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyStore, type ParleyClient } from '../src/index.ts';
 import { collect, next, registered, tamperingFetch, testServer } from './helpers.ts';
@@ -42,7 +35,9 @@ describe('against a malicious server', () => {
     // The server leaks the room to carol anyway (it reads with bob's session): the new session is not hers.
     const bobToken = (await bobStore.get<{ token: string }>('session'))!.token;
     carolNet.hooks.headers = (url, init) =>
-      url.includes('/api/shares') ? undefined : { ...(init?.headers as object), authorization: `Bearer ${bobToken}` };
+      url.includes('/api/shares')
+        ? undefined
+        : { ...(init?.headers as object), authorization: `Bearer ${bobToken}` };
     const leaked = await carol.history(room.id);
     carolNet.hooks.headers = undefined;
     expect(leaked.map((m) => [m.status, m.text])).toEqual([
@@ -132,7 +127,8 @@ describe('against a malicious server', () => {
     expect(before).toMatchObject({ keyChanged: false, verified: false });
     expect(before.safetyNumber).toMatch(/^(\d{5} ){11}\d{5}$/);
     const served = await bobKeysOf('carol');
-    bobNet.hooks.rewrite = (url, body) => (url.endsWith('/api/users/alice/keys') ? { ...served, user: 'alice' } : body);
+    bobNet.hooks.rewrite = (url, body) =>
+      url.endsWith('/api/users/alice/keys') ? { ...served, user: 'alice' } : body;
     const warned = next(bob, 'keychange', (k) => k.user === 'alice');
     const after = await bob.contact('alice');
     await warned;
@@ -146,9 +142,11 @@ describe('against a malicious server', () => {
     bobNet.hooks.rewrite = undefined;
   });
 
-  async function bobKeysOf(user: string): Promise<unknown> {
+  async function bobKeysOf(user: string): Promise<object> {
     const token = (await bobStore.get<{ token: string }>('session'))!.token;
-    const res = await fetch(`${server.url}/api/users/${user}/keys`, { headers: { authorization: `Bearer ${token}` } });
-    return res.json();
+    const res = await fetch(`${server.url}/api/users/${user}/keys`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    return (await res.json()) as object;
   }
 });

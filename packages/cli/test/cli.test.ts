@@ -1,0 +1,162 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- the tests assert on parsed JSON lines */
+// The real `parley` binary as a child process against a real server: the command line is the contract.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '@parley/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/parley.js', import.meta.url));
+const PASSWORD = 'correct horse battery staple';
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+describe('parley CLI', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let home: string;
+  let dataDir: string;
+
+  function start(args: string[], env: Record<string, string> = {}) {
+    const child = spawn(process.execPath, [BIN, '--server', server.url, '--home', home, ...args], {
+      env: { ...process.env, PARLEY_PASSWORD: PASSWORD, PARLEY_SERVER: '', PARLEY_USER: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+    const done = new Promise<Run>((resolve) => child.on('close', (code) => resolve({ code, ...out })));
+    return { child, out, done };
+  }
+  const run = (args: string[], env?: Record<string, string>) => start(args, env).done;
+
+  function expectFailure(r: Run, cause: RegExp) {
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(cause);
+  }
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'parley-cli-data-'));
+    home = await mkdtemp(join(tmpdir(), 'parley-cli-home-'));
+    server = await startServer({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' });
+    const [a, b] = await Promise.all([run(['--user', 'alice', 'register']), run(['--user', 'bob', 'register'])]);
+    expect([a.code, b.code, a.stderr, b.stderr]).toEqual([0, 0, '', '']);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('--help prints the usage and exits 0', async () => {
+    const r = await run(['--help']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('parley [--server URL] [--user NAME] [--home DIR] COMMAND');
+  });
+
+  it('[R3] register joined general; whoami uses the stored session', async () => {
+    const rooms = await run(['--user', 'alice', 'rooms', '--json']);
+    expect(rooms.code).toBe(0);
+    expect(
+      rooms.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).name),
+    ).toContain('general');
+    const who = await run(['--user', 'bob', 'whoami'], { PARLEY_PASSWORD: '' });
+    expect(who.code).toBe(0);
+    expect(who.stdout.split('\n')[0]).toBe('bob');
+  });
+
+  it('[M1] a private room: create, send (prints the seq), read decrypted with the --json shape', async () => {
+    const created = await run(['--user', 'alice', 'create-room', 'plans', '--member', 'bob']);
+    expect(created.code).toBe(0);
+    const id = created.stdout.trim();
+    expect(id).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    const sent = await run(['--user', 'alice', 'send', 'plans', 'meet', 'at', 'noon']);
+    expect(sent.code).toBe(0);
+    const seq = Number(sent.stdout.trim());
+    expect(Number.isInteger(seq) && seq > 0).toBe(true);
+    const read = await run(['--user', 'bob', 'read', id, '--json']);
+    expect(read.code).toBe(0);
+    const lines = read.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toEqual([
+      expect.objectContaining({ room: id, seq, sender: 'alice', text: 'meet at noon', status: 'ok' }),
+    ]);
+    expect(new Date(lines[0].ts).toISOString()).toBe(lines[0].ts);
+    const human = await run(['--user', 'bob', 'read', 'plans']);
+    expect(human.stdout).toContain('alice: meet at noon');
+  });
+
+  it('listen --count N prints live messages and exits after N', async () => {
+    const listener = start(['--user', 'bob', 'listen', 'general', '--count', '2', '--json']);
+    await until(() => listener.out.stderr.includes('listening'));
+    expect((await run(['--user', 'alice', 'send', 'general', 'one'])).code).toBe(0);
+    expect((await run(['--user', 'alice', 'send', 'general', 'two'])).code).toBe(0);
+    const r = await listener.done;
+    expect(r.code).toBe(0);
+    const got = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(got.map((m) => [m.sender, m.text, m.status])).toEqual([
+      ['alice', 'one', 'ok'],
+      ['alice', 'two', 'ok'],
+    ]);
+  });
+
+  it('fingerprint and verify show the safety number', async () => {
+    const fp = await run(['--user', 'bob', 'fingerprint', 'alice', '--json']);
+    expect(fp.code).toBe(0);
+    expect(JSON.parse(fp.stdout)).toMatchObject({ user: 'alice', verified: false, keyChanged: false });
+    const v = await run(['--user', 'bob', 'verify', 'alice']);
+    expect(v.code).toBe(0);
+    expect(v.stdout).toMatch(/verified \(safety number (\d{5} ){11}\d{5}\)/);
+  });
+
+  it('exit 1 with one line on stderr: wrong password', async () => {
+    const r = await run(['--user', 'alice', 'login'], { PARLEY_PASSWORD: 'not the password' });
+    expectFailure(r, /wrong password/);
+  });
+
+  it('exit 1 with one line on stderr: unknown room, not a member', async () => {
+    expectFailure(await run(['--user', 'alice', 'send', 'nowhere', 'hi']), /unknown room/);
+    const id = (await run(['--user', 'alice', 'create-room', 'solo'])).stdout.trim();
+    expectFailure(await run(['--user', 'bob', 'read', id]), /unknown room/);
+  });
+
+  it('exit 1 with one line on stderr: server unreachable', async () => {
+    const r = await run(['--user', 'carol', '--server', 'http://127.0.0.1:9', 'login']);
+    expectFailure(r, /server unreachable/);
+  });
+
+  it('[M6] after logout a command signs in again; keys wiped with the store are reported as missing_key', async () => {
+    expect((await run(['--user', 'bob', 'logout'])).code).toBe(0);
+    expectFailure(await run(['--user', 'bob', 'whoami'], { PARLEY_PASSWORD: '' }), /password/);
+    const r = await run(['--user', 'bob', 'read', 'plans', '--json']);
+    expect(r.code).toBe(0);
+    const [m] = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(m).toMatchObject({ sender: 'alice', status: 'missing_key', text: null });
+  });
+});
+
+async function until(check: () => boolean, ms = 20_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
