@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests assert on parsed JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   DEFAULT_KDF,

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- tests assert on parsed JSON bodies */
 // [D1] An ack means durably committed: SIGKILL a real server process under load, restart it on the same
 // data, and every acked message is there exactly once, at the acked seq.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -39,7 +40,7 @@ async function post(url: string, body: unknown, token?: string) {
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
-  return (await res.json()) as any;
+  return res.json();
 }
 
 describe('[D1] kill -9', () => {
@@ -75,7 +76,7 @@ describe('[D1] kill -9', () => {
     await ws.next((f) => f.type === 'ready');
     const acks = new Map<string, number>();
     ws.ws.on('message', (d) => {
-      const f = JSON.parse(String(d));
+      const f = JSON.parse((d as Buffer).toString('utf8'));
       if (f.type === 'ack') acks.set(f.clientMsgId, f.seq);
     });
     for (const e of envelopes) ws.send({ type: 'send', envelope: e });
@@ -90,7 +91,7 @@ describe('[D1] kill -9', () => {
     const res = await fetch(`${base}/api/rooms/${room}/events?after=0&limit=500`, {
       headers: { authorization: `Bearer ${login.token}` },
     });
-    const log = (await res.json()) as any;
+    const log: any = await res.json();
     const seen = new Map<string, number[]>();
     for (const e of log.events) {
       if (e.kind === 'message')

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- tests assert on parsed JSON bodies */
 // Test harness: a real app on port 0 with a temp DATA_DIR and real SQLite; users made with real crypto.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -190,7 +191,7 @@ export class TestSocket {
 
   constructor(readonly ws: WebSocket) {
     ws.on('message', (data) => {
-      const f = JSON.parse(String(data));
+      const f = JSON.parse((data as Buffer).toString('utf8'));
       const i = this.waiters.findIndex((w) => w.pred(f));
       if (i >= 0) this.waiters.splice(i, 1)[0]!.resolve(f);
       else this.frames.push(f);

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- tests assert on parsed JSON bodies */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   GENESIS_CHAIN,
@@ -117,7 +118,7 @@ describe('the log', () => {
     const log = await api(h, 'GET', `/api/rooms/${room}/events?after=0&limit=500`, { token: bob.token });
     expect(log.body.headSeq).toBe(8);
     expect(log.body.events.map((e: any) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    let chain = GENESIS_CHAIN;
+    let chain: Uint8Array = GENESIS_CHAIN;
     for (const e of log.body.events) {
       expect(roomEvent.safeParse(e).success).toBe(true);
       const hash = await eventHash(e);

@@ -26,7 +26,7 @@ export function sessionRoutes(app: FastifyInstance, s: Services): void {
     return reply.code(204).send();
   });
 
-  app.get('/api/me', auth, async (req) => {
+  app.get('/api/me', auth, (req) => {
     const { session } = caller(req);
     const { id, createdAt, lastSeenAt, csrfToken } = session;
     return { user: session.user, session: { id, createdAt, lastSeenAt, csrfToken }, csrfToken };
