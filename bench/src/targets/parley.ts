@@ -52,10 +52,16 @@ export function parleyTarget(variant: ParleyVariant = PARLEY_VARIANTS[0]!): Targ
   return { name: variant.name, start: () => startParley(variant) };
 }
 
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+}
+
 async function startParley(variant: ParleyVariant): Promise<Target> {
   const dataDir = mkdtempSync(path.join(variant.tmpfs ? '/dev/shm' : tmpdir(), 'parley-bench-'));
   const proc = await spawnServer({
-    args: ['--import', 'tsx', MAIN],
+    // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of the server (node --cpu-prof) when it stops.
+    args: [...profileArgs(), '--import', 'tsx', MAIN],
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
