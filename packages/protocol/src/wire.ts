@@ -63,7 +63,13 @@ export const memberEvent = z.strictObject({
   target: z.union([userId, z.literal(SERVER_ACTOR)]),
   eventId: id16,
   ts,
-  name: z.string().min(1).max(64).optional(),
+  // Signed as UTF-8: a lone surrogate would encode as U+FFFD, so two names would share one signature.
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .refine((s) => !/\p{Cs}/u.test(s), 'must be well-formed Unicode')
+    .optional(),
   public: z.boolean().optional(),
   signature,
 });

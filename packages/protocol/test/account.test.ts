@@ -12,6 +12,7 @@ import {
   exportPkcs8,
   fromB64u,
   generateUserKeyPairs,
+  isSuiteRsaKey,
   openAccountKeys,
   parseWith,
   randomBytes,
@@ -114,6 +115,7 @@ describe('wrapped private keys', () => {
     expect(pairs.encryption.publicKey.algorithm).toMatchObject({ name: 'RSA-OAEP', modulusLength: 3072 });
     const e = (pairs.signing.publicKey.algorithm as RsaHashedKeyAlgorithm).publicExponent;
     expect(Array.from(e)).toEqual([1, 0, 1]);
+    expect(isSuiteRsaKey(pairs.signing.publicKey) && isSuiteRsaKey(pairs.encryption.privateKey)).toBe(true);
   });
 
   it('[K2] wrap then unwrap gives back the same private key', async () => {

@@ -78,6 +78,11 @@ describe('canonical', () => {
     expect(new Set(labels).size).toBe(labels.length);
   });
 
+  it('[§0] strings are UTF-8: a lone surrogate encodes as U+FFFD, so schemas admit only well-formed text', () => {
+    // Why wire.ts refuses lone surrogates in signed free text (room names): otherwise two values, one signature.
+    expect(canonical('member', ['\ud800'])).toEqual(canonical('member', ['\ufffd']));
+  });
+
   it('[§0] integers outside 0..2^53-1 or not integers are misuse (RangeError)', () => {
     for (const bad of [-1, 1.5, Number.MAX_SAFE_INTEGER + 1, NaN, Infinity]) {
       expect(() => canonical('msg', [bad]), String(bad)).toThrow(RangeError);

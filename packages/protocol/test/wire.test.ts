@@ -149,6 +149,30 @@ describe('frames', () => {
   });
 });
 
+describe('membership events', () => {
+  it('[R2] a room name must be well-formed Unicode: a lone surrogate would sign as U+FFFD', () => {
+    const create = memberEvent('create', 'alice', 'alice');
+    expect(parseWith(memberEventSchema, { ...create, name: 'caf\u00e9 \u{1f600}' }).ok).toBe(true);
+    for (const name of ['\ud800', 'a\udc00b', '', 'x'.repeat(65)]) {
+      expect(parseWith(memberEventSchema, { ...create, name }).ok, JSON.stringify(name)).toBe(false);
+    }
+  });
+
+  it('[R2] actor and target are user ids or the server actor, and the type is one of the six', () => {
+    const e = memberEvent('invite', 'alice', 'bob');
+    expect(parseWith(memberEventSchema, e).ok).toBe(true);
+    for (const bad of [
+      { actor: 'Alice' },
+      { target: '@admin' },
+      { type: 'ban' },
+      { ts: -1 },
+      { eventId: ROOM.slice(1) },
+    ]) {
+      expect(parseWith(memberEventSchema, { ...e, ...bad }).ok, JSON.stringify(bad)).toBe(false);
+    }
+  });
+});
+
 describe('HTTP bodies', () => {
   const keys = {
     signing: { public: toB64u(new Uint8Array(420)), wrappedPrivate: toB64u(new Uint8Array(1800)) },

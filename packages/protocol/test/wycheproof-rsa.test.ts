@@ -1,7 +1,14 @@
 // Known-answer tests for RSA-PSS (SHA-256, MGF1-SHA-256, salt 32) [K1] [M4] and RSA-OAEP (SHA-256,
 // MGF1-SHA-256) [M2], through importPublicKey / rsaVerify and importPrivateKey / rsaDecrypt.
 import { describe, expect, it } from 'vitest';
-import { importPrivateKey, importPublicKey, rsaDecrypt, rsaVerify, PSS_SALT_BYTES } from '@parley/protocol';
+import {
+  importPrivateKey,
+  importPublicKey,
+  isSuiteRsaKey,
+  rsaDecrypt,
+  rsaVerify,
+  PSS_SALT_BYTES,
+} from '@parley/protocol';
 import { hex, loadVectors, Tally, toHex, type WycheproofResult } from './wycheproof.ts';
 
 interface PssGroup {
@@ -61,10 +68,13 @@ describe('Wycheproof RSA-PSS', () => {
     },
   );
 
-  it('[K1] the 3072-bit vector key imports as an RSA-PSS key; a truncated SPKI gives null, not a throw', async () => {
+  it('[K1] the 3072-bit vector key imports as an RSA-PSS key; isSuiteRsaKey refuses 2048; a truncated SPKI gives null, not a throw', async () => {
     const g = loadVectors<PssGroup>('rsa_pss_3072_sha256_mgf1_32_test.json').testGroups[0]!;
     const key = await importPublicKey('signing', hex(g.publicKeyDer));
     expect(key?.algorithm).toMatchObject({ name: 'RSA-PSS', modulusLength: 3072 });
+    expect(isSuiteRsaKey(key!)).toBe(true);
+    const small = loadVectors<PssGroup>('rsa_pss_2048_sha256_mgf1_32_test.json').testGroups[0]!;
+    expect(isSuiteRsaKey((await importPublicKey('signing', hex(small.publicKeyDer)))!)).toBe(false);
     expect(await importPublicKey('signing', hex(g.publicKeyDer).subarray(1))).toBeNull();
   });
 });

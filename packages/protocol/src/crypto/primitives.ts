@@ -134,6 +134,14 @@ export async function importPublicKey(purpose: Purpose, spki: Uint8Array): Promi
   }
 }
 
+/** True when an imported RSA key has the suite's shape [K1]: 3072-bit modulus, e = 65537. Check wire keys with it. */
+export function isSuiteRsaKey(key: CryptoKey): boolean {
+  const alg = key.algorithm as Partial<RsaHashedKeyAlgorithm>;
+  const e = alg.publicExponent;
+  const exponentOk = e?.length === PUBLIC_EXPONENT.length && e.every((b, i) => b === PUBLIC_EXPONENT[i]);
+  return alg.modulusLength === RSA_BITS && exponentOk;
+}
+
 export async function importPrivateKey(
   purpose: Purpose,
   pkcs8: Uint8Array,
