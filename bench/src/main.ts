@@ -31,9 +31,7 @@ async function main(): Promise<void> {
     const [, ...targetsUp] = await Promise.all([clientKit(), ...fanoutFactories.map((f) => f.start())]);
     running.push(...targetsUp);
     log(`started ${running.map((t) => `${t.name} (pid ${t.pid})`).join(', ')}`);
-    // Quick: memory on the fresh fan-out servers themselves; full: a fresh process per measurement.
-    const fresh = o.quick ? running.filter((t) => memoryFactories.some((f) => f.name === t.name)) : null;
-    const memory = await runMemory(memoryFactories, o, fresh, log);
+    const memory = await runMemory(memoryFactories, o, log);
     const fanout = await runFanout(running, o, log);
     const ingest = await runIngest(
       running.filter((t) => t.name.startsWith('parley')),

@@ -1,38 +1,28 @@
-// Idle memory per connection: the server's RSS growth while handshaken connections sit idle. It is measured
-// over the SECOND half of N connections: the first half absorbs whatever slack the process already holds
-// (heap grown and freed by earlier work, e.g. Parley's registrations), which would otherwise hide the cost
-// of the first connections and flatter whichever server did more work before the baseline.
-import { openFleet, sleep, type Fleet } from './load.ts';
+// Idle memory per connection: the growth of a server's RSS while N handshaken connections sit idle, divided
+// by N, on a process that has done nothing else (Parley restarts after registering its users), so memory
+// freed by earlier work cannot absorb the new connections and flatter the server that did more of it.
+import { openFleet, sleep } from './load.ts';
 import { rssBytes } from './proc.ts';
-import type { Target } from './targets/target.ts';
+import type { TargetFactory } from './targets/target.ts';
 
 /** Rooms of up to 1,000 (Parley: a few users, many sockets each): the idle cost is per socket, not per user. */
 const ROOM = 1000;
+/** Opened and closed before the baseline, so lazily loaded code paths are not counted per connection. */
+const WARM_UP = 50;
 
-async function openIdle(target: Target, connections: number): Promise<Fleet> {
+export async function freshIdleBytes(factory: TargetFactory, connections: number): Promise<number> {
   const size = Math.min(ROOM, connections);
-  return openFleet(target, await target.prepareRooms(Math.ceil(connections / size), size));
-}
-
-const socketsOf = (f: Fleet) => f.rooms.reduce((n, r) => n + r.sockets.length, 0);
-
-export async function idleBytesPerConnection(target: Target, connections: number): Promise<number> {
-  const half = Math.floor(connections / 2);
-  const first = await openIdle(target, half);
-  await sleep(500);
-  const before = rssBytes(target.pid);
-  const second = await openIdle(target, connections - half);
-  await sleep(1000);
-  const after = rssBytes(target.pid);
-  first.close();
-  second.close();
-  return (after - before) / socketsOf(second);
-}
-
-export async function freshIdleBytes(start: () => Promise<Target>, connections: number): Promise<number> {
-  const target = await start();
+  const { target, rooms } = await factory.startPrepared(Math.ceil(connections / size), size);
   try {
-    return await idleBytesPerConnection(target, connections);
+    const warm = await openFleet(target, [{ ...rooms[0]!, members: rooms[0]!.members.slice(0, WARM_UP) }]);
+    warm.close();
+    await sleep(500);
+    const before = rssBytes(target.pid);
+    const fleet = await openFleet(target, rooms);
+    await sleep(1000);
+    const after = rssBytes(target.pid);
+    fleet.close();
+    return (after - before) / connections;
   } finally {
     await target.stop();
   }

@@ -1,7 +1,7 @@
 // The runs: fan-out per room size and payload (targets interleaved, warm-up first, then repetitions), idle
 // memory on fresh processes, and Parley's ingest. Each returns plain figures; report.ts turns them into text.
 import { openFleet, runClosedLoop, runOpenLoop, usePayload, type Fleet, type RunSample } from './load.ts';
-import { freshIdleBytes, idleBytesPerConnection } from './memory.ts';
+import { freshIdleBytes } from './memory.ts';
 import { sealTemplate, type EnvelopeTemplate } from './messages.ts';
 import type { BenchOptions } from './options.ts';
 import { spread, type Spread } from './stats.ts';
@@ -121,19 +121,17 @@ function fanoutFigure(
   };
 }
 
-/** Idle memory: fresh processes per count (full run); `reuse` measures on the given fresh targets instead. */
+/** Idle memory: a fresh server process per measurement, targets interleaved. */
 export async function runMemory(
   factories: TargetFactory[],
   o: BenchOptions,
-  reuse: Target[] | null,
   log: (s: string) => void,
 ): Promise<MemoryFigure[]> {
   const values = new Map<string, number[]>();
   for (let rep = 0; rep < o.memoryReps; rep++) {
     for (const n of o.memoryConnections) {
-      for (const [i, f] of factories.entries()) {
-        const fresh = reuse?.[i];
-        const bytes = fresh ? await idleBytesPerConnection(fresh, n) : await freshIdleBytes(() => f.start(), n);
+      for (const f of factories) {
+        const bytes = await freshIdleBytes(f, n);
         const key = `${f.name}/${n}`;
         values.set(key, [...(values.get(key) ?? []), bytes]);
         log(`memory ${f.name} ${n} connections: ${(bytes / 1024).toFixed(1)} KB each`);

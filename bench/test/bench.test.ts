@@ -2,7 +2,7 @@
 // fails only on ratios with a wide margin, never on absolute timings, so machine noise cannot fail it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openFleet, runOpenLoop, usePayload, type Fleet, type RunSample } from '../src/load.ts';
-import { idleBytesPerConnection } from '../src/memory.ts';
+import { freshIdleBytes } from '../src/memory.ts';
 import { sealTemplate } from '../src/messages.ts';
 import { spread } from '../src/stats.ts';
 import { clientKit } from '../src/targets/parley-accounts.ts';
@@ -40,8 +40,8 @@ async function cpuPerDelivery(fleet: Fleet): Promise<number[]> {
 
 describe('bench regression guard', () => {
   it('[§8] idle memory per Parley connection stays below Socket.IO (with margin)', async () => {
-    const parley = await idleBytesPerConnection(byName('parley'), 500);
-    const sio = await idleBytesPerConnection(byName('socketio'), 500);
+    const parley = await freshIdleBytes(parleyTarget(), 500);
+    const sio = await freshIdleBytes(socketIo, 500);
     expect(parley).toBeGreaterThan(0);
     expect(parley).toBeLessThan(sio * MAX_IDLE_VS_SOCKETIO);
   });

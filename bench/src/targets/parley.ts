@@ -49,16 +49,28 @@ export function variantSupported(v: ParleyVariant): boolean {
 }
 
 export function parleyTarget(variant: ParleyVariant = PARLEY_VARIANTS[0]!): TargetFactory {
-  return { name: variant.name, start: () => startParley(variant) };
+  return {
+    name: variant.name,
+    start: () => startParley(variant),
+    async startPrepared(count, size) {
+      const first = await startParley(variant);
+      const rooms = await first.prepareRooms(count, size);
+      // Registration (scrypt, HTTP) grew the heap; a restart on the same data keeps accounts and sessions.
+      await first.stop({ keepData: true });
+      return { target: await startParley(variant, first.dataDir), rooms };
+    },
+  };
 }
+
+type ParleyTarget = Target & { dataDir: string; stop(o?: { keepData?: boolean }): Promise<void> };
 
 function profileArgs(): string[] {
   const dir = process.env.BENCH_PROFILE_DIR;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-async function startParley(variant: ParleyVariant): Promise<Target> {
-  const dataDir = mkdtempSync(path.join(variant.tmpfs ? '/dev/shm' : tmpdir(), 'parley-bench-'));
+async function startParley(variant: ParleyVariant, existingDir?: string): Promise<ParleyTarget> {
+  const dataDir = existingDir ?? mkdtempSync(path.join(variant.tmpfs ? '/dev/shm' : tmpdir(), 'parley-bench-'));
   const proc = await spawnServer({
     // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of the server (node --cpu-prof) when it stops.
     args: [...profileArgs(), '--import', 'tsx', MAIN],
@@ -84,6 +96,7 @@ async function startParley(variant: ParleyVariant): Promise<Target> {
   const users = new UserPool(base);
   return {
     name: variant.name,
+    dataDir,
     pid: proc.pid,
     wire: parleyWire,
     prepareRooms: (count, size) => prepareRooms(users, count, size),
@@ -99,9 +112,9 @@ async function startParley(variant: ParleyVariant): Promise<Target> {
       await ready;
       return ws;
     },
-    async stop() {
+    async stop(o: { keepData?: boolean } = {}) {
       await proc.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -2,7 +2,15 @@
 import { fileURLToPath } from 'node:url';
 import { randomId } from '@parley/protocol';
 import { spawnServer, type ServerProcess } from '../proc.ts';
-import { nextFrame, openSocket, type RoomSpec, type Target, type TargetFactory, type Wire } from './target.ts';
+import {
+  nextFrame,
+  openSocket,
+  startThenPrepare,
+  type RoomSpec,
+  type Target,
+  type TargetFactory,
+  type Wire,
+} from './target.ts';
 
 const peerFile = (name: string) => fileURLToPath(new URL(`../peers/${name}.ts`, import.meta.url));
 const listeningPort = (line: string): number | null => {
@@ -32,6 +40,7 @@ const wsWire: Wire = { encodeSend: (envelopeJson) => envelopeJson, classify: () 
 
 export const wsBroadcast: TargetFactory = {
   name: 'ws',
+  startPrepared: (count, size) => startThenPrepare(() => wsBroadcast.start(), count, size),
   async start(): Promise<Target> {
     const proc = await startPeer('ws-broadcast');
     return {
@@ -57,6 +66,7 @@ const socketIoWire: Wire = {
 
 export const socketIo: TargetFactory = {
   name: 'socketio',
+  startPrepared: (count, size) => startThenPrepare(() => socketIo.start(), count, size),
   async start(): Promise<Target> {
     const proc = await startPeer('socketio');
     return {

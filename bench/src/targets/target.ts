@@ -34,6 +34,21 @@ export interface Target {
 export interface TargetFactory {
   readonly name: string;
   start(): Promise<Target>;
+  /**
+   * A server that already holds `count` rooms of `size` but has done no work in its current process (Parley
+   * restarts on its data directory after registering), so idle memory is measured from a clean baseline.
+   */
+  startPrepared(count: number, size: number): Promise<{ target: Target; rooms: RoomSpec[] }>;
+}
+
+/** For servers whose rooms cost them nothing to prepare. */
+export async function startThenPrepare(
+  start: () => Promise<Target>,
+  count: number,
+  size: number,
+): Promise<{ target: Target; rooms: RoomSpec[] }> {
+  const target = await start();
+  return { target, rooms: await target.prepareRooms(count, size) };
 }
 
 /** Opens a client socket with compression off; resolves on open, rejects on error or an HTTP refusal. */
