@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ParleyClient } from '../src/index.ts';
-import { next, registered, testServer } from './helpers.ts';
+import { client, next, PASSWORD, registered, testServer } from './helpers.ts';
 
 describe('messaging between real clients', () => {
   let server: Awaited<ReturnType<typeof testServer>>;
@@ -65,5 +65,14 @@ describe('messaging between real clients', () => {
     await alice.send('general', 'over the socket');
     await bob.history('general');
     expect(warnings).toEqual([]);
+  });
+
+  it('[K5] a password change re-wraps the keys: the old password stops working, the new one opens them', async () => {
+    await bob.changePassword(PASSWORD, 'a brand new passphrase');
+    await expect(client(server.url).login('bob', PASSWORD)).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
+    const again = client(server.url);
+    await again.login('bob', 'a brand new passphrase');
+    expect(again.user).toBe('bob');
+    expect((await again.contact('bob')).fingerprint).toBe((await bob.contact('bob')).fingerprint);
   });
 });
