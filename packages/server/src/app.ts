@@ -1,5 +1,6 @@
 // buildApp(deps): the Fastify instance with every route and the WebSocket gateway attached. Never listens
 // (STYLE 8): tests use app.inject() or listen on port 0 themselves.
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Config } from './config.ts';
@@ -20,6 +21,8 @@ import { accountRoutes } from './http/routes/account.ts';
 import { sessionRoutes } from './http/routes/session.ts';
 import { roomRoutes } from './http/routes/rooms.ts';
 import { chatRoutes } from './http/routes/chat.ts';
+import { createMetrics } from './ops/metrics.ts';
+import { opsRoutes } from './ops/routes.ts';
 
 export interface AppDeps {
   config: Config;
@@ -38,14 +41,38 @@ function logger(config: Config) {
   };
 }
 
+/** TLS_CERT / TLS_KEY when set; otherwise plain HTTP, typically behind a proxy (TRUST_PROXY). */
+function fastifyOptions(config: Config) {
+  return {
+    logger: logger(config),
+    bodyLimit: config.bodyLimitBytes,
+    // A hop count means "trust the n closest proxies": proxy-addr's function form says exactly that.
+    trustProxy:
+      typeof config.trustProxy === 'number'
+        ? (_address: string, hop: number) => hop < (config.trustProxy as number)
+        : (config.trustProxy as boolean | string[]),
+    ...(config.tls && {
+      https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) },
+    }),
+  };
+}
+
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
-  const { config, store, bus, serverKey } = deps;
-  const app = Fastify({ logger: logger(config), bodyLimit: config.bodyLimitBytes, trustProxy: false });
+  const { config, serverKey } = deps;
+  const connections = new Set<Peer>();
+  // Metrics wrap the store and the bus once here; nothing below knows they are measured.
+  const metrics = createMetrics(() => connections.size);
+  const store = metrics.instrumentStore(deps.store);
+  const bus = metrics.instrumentBus(deps.bus);
+  // The https overload types the instance for https.Server; routes and the gateway only use the shared API.
+  const app = Fastify(fastifyOptions(config)) as unknown as FastifyInstance;
   const sequencer = new Sequencer({ store, bus, serverKey, log: app.log });
   const hub = new Hub(bus, store, app.log);
   const limit = (l: Config['rateLimits']['login']) => new RateLimiter(l);
   const services: Services = {
     ...deps,
+    store,
+    bus,
     sessions: new Sessions(store, { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs }),
     hub,
     sequencer,
@@ -57,7 +84,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       send: limit(config.rateLimits.send),
     },
   };
-  const connections = new Set<Peer>();
   const realtime = {
     config,
     store,
@@ -67,6 +93,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sendLimiter: services.limits.send,
     log: app.log,
     connections,
+    deliveries: metrics.deliveries,
   };
   const gateway = new Gateway(realtime, services.sessions);
   gateway.attach(app.server);
@@ -78,9 +105,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installCors(app, config.allowedOrigins);
   installErrorHandlers(app);
   for (const routes of [metaRoutes, accountRoutes, sessionRoutes, roomRoutes, chatRoutes]) routes(app, services);
+  let draining = false;
+  opsRoutes(app, { store, bus, metrics, draining: () => draining });
 
   // [D5] Stop accepting sockets, commit and ack everything already taken, then close sockets with 1001.
   app.addHook('preClose', async () => {
+    draining = true;
     await sequencer.drain();
     gateway.closeAll();
   });

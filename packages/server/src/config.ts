@@ -1,8 +1,15 @@
 // The only file that reads process.env (STYLE 7). Every option has a unit in its name and a default; the
 // resolved config is frozen; a bad variable fails at start with a message naming it.
+import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 
-export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string };
+/** `schema` (DATABASE_SCHEMA, default public) lets test runs and deployments share one PostgreSQL. */
+export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
+
+/** REDIS_URL selects Redis; every key and channel starts with `prefix` (REDIS_PREFIX, default "parley:"). */
+export type BusConfig =
+  | { kind: 'local' }
+  | { kind: 'redis'; url: string; prefix: string; /** presence heartbeat; default 5 s */ heartbeatMs: number };
 
 /** A token bucket: `perMinute` refill, `burst` capacity. */
 export interface RateLimit {
@@ -45,6 +52,15 @@ export interface Config {
   };
   /** Failed logins per account per hour before 429 (ASVS 2.2.1); default 100. */
   readonly maxFailedLoginsPerHour: number;
+  /** Default local (one process); REDIS_URL for several. */
+  readonly bus: BusConfig;
+  /** Where the server key [S1] lives: DATA_DIR files, or the database so every process shares it.
+   *  SERVER_KEY_STORE; default database on PostgreSQL, file on SQLite. */
+  readonly identity: 'file' | 'database';
+  /** TLS_CERT + TLS_KEY (PEM file paths); null serves plain HTTP (behind a TLS-terminating proxy). */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
+  /** Fastify trustProxy: TRUST_PROXY=true | hop count | comma list of proxy addresses; default false. */
+  readonly trustProxy: boolean | number | readonly string[];
 }
 
 export const DEFAULT_ALLOWED_ORIGINS = [
@@ -98,9 +114,59 @@ function origins(env: Env): string[] {
 function database(env: Env, dataDir: string): DatabaseConfig {
   const url = env.DATABASE_URL;
   if (url === undefined || url === '') return { kind: 'sqlite', path: path.join(dataDir, 'parley.db') };
-  if (/^postgres(ql)?:\/\//.test(url)) return { kind: 'postgres', url };
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    const schema = env.DATABASE_SCHEMA || 'public';
+    if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
+      throw new ConfigError('DATABASE_SCHEMA', `must be a lower-case SQL identifier, got "${schema}"`);
+    return { kind: 'postgres', url, schema };
+  }
   if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: path.resolve(url.slice('sqlite:'.length)) };
   throw new ConfigError('DATABASE_URL', 'must start with sqlite: or postgres://');
+}
+
+function bus(env: Env): BusConfig {
+  const url = env.REDIS_URL;
+  if (url === undefined || url === '') return { kind: 'local' };
+  if (!/^rediss?:\/\//.test(url)) throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://');
+  const prefix = env.REDIS_PREFIX ?? 'parley:';
+  if (!/^[\w:.-]{1,64}$/.test(prefix))
+    throw new ConfigError('REDIS_PREFIX', 'must be 1-64 letters, digits, or _ : . -');
+  return { kind: 'redis', url, prefix, heartbeatMs: int(env, 'PRESENCE_HEARTBEAT_MS', 5000, 500, 60_000) };
+}
+
+function identity(env: Env, db: DatabaseConfig): Config['identity'] {
+  const raw = env.SERVER_KEY_STORE;
+  if (raw === undefined || raw === '') return db.kind === 'postgres' ? 'database' : 'file';
+  if (raw === 'file' || raw === 'database') return raw;
+  throw new ConfigError('SERVER_KEY_STORE', `must be file or database, got "${raw}"`);
+}
+
+function readable(name: string, file: string): string {
+  try {
+    accessSync(file, constants.R_OK);
+  } catch {
+    throw new ConfigError(name, `names "${file}", which is not a readable file`);
+  }
+  return path.resolve(file);
+}
+
+function tls(env: Env): Config['tls'] {
+  const cert = env.TLS_CERT || undefined;
+  const key = env.TLS_KEY || undefined;
+  if (!cert && !key) return null;
+  if (!cert || !key) throw new ConfigError(cert ? 'TLS_KEY' : 'TLS_CERT', 'must be set together with the other');
+  return { certFile: readable('TLS_CERT', cert), keyFile: readable('TLS_KEY', key) };
+}
+
+function trustProxy(env: Env): Config['trustProxy'] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return int(env, 'TRUST_PROXY', 0, 1, 10);
+  const list = raw.split(',').map((s) => s.trim());
+  if (list.some((a) => !/^[\d.:a-fA-F/]+$/.test(a)))
+    throw new ConfigError('TRUST_PROXY', 'must be true, false, a hop count or a comma list of IPs/CIDRs');
+  return list;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -110,13 +176,14 @@ function fromEnv(env: Env, dataDirOverride?: string): Config {
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`);
+  const db = database(env, dataDir);
   return {
     port: int(env, 'PORT', 8000, 0, 65535),
     host: env.HOST ?? '0.0.0.0',
     dataDir,
     allowedOrigins: origins(env),
     logLevel,
-    database: database(env, dataDir),
+    database: db,
     sessionIdleMs: int(env, 'SESSION_IDLE_MS', 7 * 24 * 3600_000, 60_000),
     sessionAbsoluteMs: int(env, 'SESSION_ABSOLUTE_MS', 30 * 24 * 3600_000, 60_000),
     maxFrameBytes: int(env, 'MAX_FRAME_BYTES', 128 * 1024, 1024),
@@ -130,6 +197,10 @@ function fromEnv(env: Env, dataDirOverride?: string): Config {
       frames: limit(env, 'RATE_FRAMES', 12_000, 1000),
     },
     maxFailedLoginsPerHour: int(env, 'MAX_FAILED_LOGINS_PER_HOUR', 100, 1),
+    bus: bus(env),
+    identity: identity(env, db),
+    tls: tls(env),
+    trustProxy: trustProxy(env),
   };
 }
 

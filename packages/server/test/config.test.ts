@@ -32,10 +32,10 @@ describe('config', () => {
     }
   });
 
-  it('PostgreSQL is refused clearly until it is implemented', async () => {
-    process.env.DATABASE_URL = 'postgres://localhost/parley';
+  it('[D6] a PostgreSQL that does not answer fails at start with a message naming DATABASE_URL', async () => {
+    process.env.DATABASE_URL = 'postgres://postgres@127.0.0.1:1/parley';
     const c = loadConfig();
-    expect(c.database.kind).toBe('postgres');
-    await expect(createStore(c.database)).rejects.toThrow(/not yet supported/);
+    expect(c.database).toEqual({ kind: 'postgres', url: process.env.DATABASE_URL, schema: 'public' });
+    await expect(createStore(c.database)).rejects.toThrow(/DATABASE_URL/);
   });
 });

@@ -37,7 +37,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
   const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-test-'));
   const config = loadConfig({ port: 0, host: '127.0.0.1', logLevel: 'silent', ...overrides, dataDir });
   const store = await createStore(config.database);
-  const bus = createBus({ kind: 'local' });
+  const bus = await createBus({ kind: 'local' });
   const app = await buildApp({
     config,
     store,

@@ -1,5 +1,6 @@
 // The Bus port: carries deliveries between server processes. It is never the source of truth [D6]: a lost
 // bus message delays a delivery (the client's resume fills it from the store), it never loses an event.
+import type { BusConfig } from '../config.ts';
 
 /** What travels on a channel. `frame` is the already-serialised server frame, written as-is to sockets. */
 export type BusMessage =
@@ -16,12 +17,27 @@ export type BusMessage =
     }
   | { kind: 'close'; sessionIds?: readonly string[]; code: number; reason: string };
 
+export type { BusConfig };
+
 export type Channel = `room:${string}` | `user:${string}`;
 
 export interface Bus {
   publish(channel: Channel, message: BusMessage): void;
   /** Returns the unsubscribe function. */
   subscribe(channel: Channel, handler: (message: BusMessage) => void): () => void;
+
+  // Presence, shared by every process. The hub calls join on a user's first socket in this process and
+  // leave on its last; a process that dies without leaving is expired by the others.
+  /** True when the user was offline in every process before. */
+  join(user: string): Promise<boolean>;
+  /** True when the user is now offline in every process. */
+  leave(user: string): Promise<boolean>;
+  onlineAmong(users: readonly string[]): Promise<Set<string>>;
+  /** `handler` gets the users whose every process died (presence expiry), once, in one live process. */
+  onExpired(handler: (users: string[]) => void): void;
+
+  /** Throws when the bus cannot carry messages (readiness). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -45,17 +61,44 @@ export class LocalBus implements Bus {
     };
   }
 
+  private readonly online = new Set<string>();
+
+  join(user: string): Promise<boolean> {
+    const first = !this.online.has(user);
+    this.online.add(user);
+    return Promise.resolve(first);
+  }
+
+  leave(user: string): Promise<boolean> {
+    return Promise.resolve(this.online.delete(user));
+  }
+
+  onlineAmong(users: readonly string[]): Promise<Set<string>> {
+    return Promise.resolve(new Set(users.filter((u) => this.online.has(u))));
+  }
+
+  /** One process cannot outlive itself: nothing ever expires here. */
+  onExpired(): void {}
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+
   close(): Promise<void> {
     this.handlers.clear();
+    this.online.clear();
     return Promise.resolve();
   }
 }
 
-export type BusConfig = { kind: 'local' };
-
-export function createBus(config: BusConfig): Bus {
+/** One factory knows the list (STYLE 2); the Redis client is imported only when REDIS_URL asks for it. */
+export async function createBus(config: BusConfig): Promise<Bus> {
   switch (config.kind) {
     case 'local':
       return new LocalBus();
+    case 'redis': {
+      const { RedisBus } = await import('./redis-bus.ts');
+      return RedisBus.connect(config);
+    }
   }
 }

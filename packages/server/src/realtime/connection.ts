@@ -5,7 +5,7 @@ import { clientFrame, parseWith, type ClientFrame, type ServerFrame } from '@par
 import { AppError, WS_CLOSE, toPublicError } from '../errors.ts';
 import type { Peer } from './hub.ts';
 import type { RealtimeDeps } from './deps.ts';
-import { replay } from './replay.ts';
+import { replay, replayRoom } from './replay.ts';
 import { RateLimiter } from '../security/rate-limit.ts';
 
 interface Buffered {
@@ -41,10 +41,32 @@ export class Connection implements Peer {
       return;
     }
     if (room !== undefined && seq !== undefined) {
-      if (seq <= (this.lastSeq.get(room) ?? 0)) return;
+      const last = this.lastSeq.get(room);
+      if (last !== undefined && seq <= last) return;
+      if (last !== undefined && seq > last + 1) return this.fill(room, last, { frame, room, seq });
       this.lastSeq.set(room, seq);
     }
     this.write(frame);
+  }
+
+  /**
+   * [D6] With several processes, events committed by two of them can cross on the bus, and the bus may drop
+   * one. A live event past a gap is held (with everything after it) while the store, the source of truth,
+   * fills the gap in order; the held copies at or below the new seq are then skipped as duplicates.
+   */
+  private fill(room: string, last: number, live: Buffered): void {
+    this.pending = [live];
+    replayRoom(this, room, last, this.deps)
+      .catch((err: unknown) => {
+        this.deps.log.error({ err }, 'gap fill failed');
+        this.send({ type: 'gap', room, from: last + 1, to: live.seq! - 1 });
+        this.wrote(room, live.seq! - 1);
+      })
+      .finally(() => {
+        const held = this.pending ?? [];
+        this.pending = null;
+        for (const b of held) this.deliver(b.frame, b.room, b.seq);
+      });
   }
 
   /** Marks a replayed event as written. */
@@ -65,6 +87,7 @@ export class Connection implements Peer {
       return;
     }
     this.ws.send(text);
+    this.deps.deliveries.inc();
   }
 
   close(code: number, reason: string): void {

@@ -17,4 +17,6 @@ export interface RealtimeDeps {
   sendLimiter: RateLimiter;
   log: FastifyBaseLogger;
   connections: Set<Peer>;
+  /** Counts frames written to sockets (metrics). */
+  deliveries: { inc(): void };
 }

@@ -29,7 +29,13 @@ export class Hub {
     private readonly bus: Bus,
     private readonly store: Store,
     private readonly log: FastifyBaseLogger,
-  ) {}
+  ) {
+    // A process that died without saying goodbye: its users are announced offline by one live process.
+    bus.onExpired((users) => {
+      for (const u of users)
+        this.announce(u, false).catch((err: unknown) => this.log.error({ err }, 'presence fan-out failed'));
+    });
+  }
 
   /** Adds a peer to its user's and rooms' groups; announces the user online on its first socket. */
   async register(peer: Peer): Promise<string[]> {
@@ -37,7 +43,8 @@ export class Hub {
     const first = !this.users.has(peer.user);
     this.group(this.users, peer.user, `user:${peer.user}`, (m) => this.onUserMessage(peer.user, m)).add(peer);
     for (const room of rooms) this.joinRoom(room, peer);
-    if (first) await this.announce(peer.user, true);
+    // Presence is shared by every process: online is announced only when no other process had the user.
+    if (first && (await this.bus.join(peer.user))) await this.announce(peer.user, true);
     return rooms;
   }
 
@@ -48,9 +55,13 @@ export class Hub {
     if (g.peers.size > 0) return;
     g.unsubscribe();
     this.users.delete(peer.user);
-    this.announce(peer.user, false).catch((err: unknown) => this.log.error({ err }, 'presence fan-out failed'));
+    this.bus
+      .leave(peer.user)
+      .then((gone) => (gone ? this.announce(peer.user, false) : undefined))
+      .catch((err: unknown) => this.log.error({ err }, 'presence fan-out failed'));
   }
 
+  /** Has a socket in this process (presence across processes is the bus's). */
   isOnline(user: string): boolean {
     return this.users.has(user);
   }
@@ -61,7 +72,7 @@ export class Hub {
 
   /** Online users this peer shares a room with, for the presence snapshot after `ready`. */
   async onlineCoMembers(user: string): Promise<string[]> {
-    return (await this.store.coMembers(user)).filter((u) => this.isOnline(u));
+    return [...(await this.bus.onlineAmong(await this.store.coMembers(user)))];
   }
 
   peers(): Peer[] {

@@ -88,6 +88,11 @@ export async function ensureGeneralRoom(deps: {
     public: true,
   };
   const signature = toB64u(await deps.serverKey.sign(memberBytes(unsigned)));
-  await deps.sequencer.submit({ kind: 'create', create: { ...unsigned, signature }, invites: [] });
+  try {
+    await deps.sequencer.submit({ kind: 'create', create: { ...unsigned, signature }, invites: [] });
+  } catch (err) {
+    // Several processes starting at once [D6]: another one created it first.
+    if (!(err instanceof AppError && err.code === 'CONFLICT')) throw err;
+  }
   return room;
 }

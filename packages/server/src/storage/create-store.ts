@@ -6,7 +6,7 @@ import type { DatabaseConfig } from '../config.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
 import { KyselyStore } from './kysely-store.ts';
-import { migrate } from './migrations.ts';
+import { migrate, type Capabilities } from './migrations.ts';
 
 async function sqlite(file: string): Promise<Kysely<Database>> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
@@ -22,13 +22,24 @@ async function sqlite(file: string): Promise<Kysely<Database>> {
 
 export async function createStore(config: DatabaseConfig): Promise<Store> {
   let db: Kysely<Database>;
+  let caps: Capabilities;
   switch (config.kind) {
     case 'sqlite':
       db = await sqlite(config.path);
+      caps = { serialId: 'autoincrement' };
       break;
-    case 'postgres':
-      throw new Error('DATABASE_URL: PostgreSQL is not yet supported; unset DATABASE_URL to use SQLite');
+    case 'postgres': {
+      const { postgres } = await import('./postgres.ts');
+      db = await postgres(config);
+      caps = { serialId: 'identity' };
+      break;
+    }
   }
-  await migrate(db as Kysely<unknown>);
+  try {
+    await migrate(db as Kysely<unknown>, caps);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   return new KyselyStore(db);
 }

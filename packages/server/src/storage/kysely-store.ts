@@ -1,10 +1,11 @@
 // The one Store implementation: Kysely over SQLite now, PostgreSQL through the same queries later.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { AccountKeys, Head, KdfParams } from '@parley/protocol';
 import type { Database } from './schema.ts';
 import type { AppendInput, SessionRecord, Store, StoredShare, UserRecord } from './store.ts';
 import { appendBatch } from './room-log.ts';
 import * as reads from './room-reads.ts';
+import { claimSetting, readSetting } from './settings.ts';
 
 type SessionRow = Database['sessions'];
 const toSession = (
@@ -209,6 +210,13 @@ export class KyselyStore implements Store {
       .where('recipient', '=', recipient)
       .where('id', 'in', [...ids])
       .execute();
+  }
+
+  claimSetting = (name: string, value: string) => claimSetting(this.db, name, value);
+  readSetting = (name: string) => readSetting(this.db, name);
+
+  async ping(): Promise<void> {
+    await sql`select 1`.execute(this.db);
   }
 
   async close(): Promise<void> {

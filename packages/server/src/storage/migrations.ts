@@ -1,8 +1,14 @@
 // Schema migrations, inline so they ship with the code. Written with Kysely's schema builder; the one
-// dialect-specific spot is the shares id (autoincrement here, identity on PostgreSQL).
+// dialect-specific spot is the shares id (autoincrement on SQLite, identity on PostgreSQL): a capability.
 import { Migrator, type Kysely, type Migration } from 'kysely';
 
-const init: Migration = {
+/** Where the SQL of the two backends really differs (STYLE 2): flags, not `if (postgres)`. */
+export interface Capabilities {
+  /** How an integer primary key numbers itself. */
+  readonly serialId: 'autoincrement' | 'identity';
+}
+
+const init = (caps: Capabilities): Migration => ({
   async up(db: Kysely<unknown>) {
     await db.schema
       .createTable('users')
@@ -76,7 +82,11 @@ const init: Migration = {
       .execute();
     await db.schema
       .createTable('shares')
-      .addColumn('id', 'integer', (c) => c.primaryKey().autoIncrement())
+      .addColumn('id', 'integer', (c) =>
+        caps.serialId === 'identity'
+          ? c.primaryKey().generatedByDefaultAsIdentity()
+          : c.primaryKey().autoIncrement(),
+      )
       .addColumn('room', 'text', (c) => c.notNull())
       .addColumn('sender', 'text', (c) => c.notNull())
       .addColumn('recipient', 'text', (c) => c.notNull())
@@ -87,10 +97,23 @@ const init: Migration = {
       .execute();
     await db.schema.createIndex('shares_recipient').on('shares').column('recipient').execute();
   },
+});
+
+/** [S1] Deployment-wide values every process must share (the server key and secret when in the database). */
+const settings: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('settings')
+      .addColumn('name', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+  },
 };
 
-export async function migrate(db: Kysely<unknown>): Promise<void> {
-  const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve({ '001_init': init }) } });
+/** Safe to run from several processes at once: Kysely's Migrator takes a lock (advisory on PostgreSQL). */
+export async function migrate(db: Kysely<unknown>, caps: Capabilities): Promise<void> {
+  const all = { '001_init': init(caps), '002_settings': settings };
+  const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(all) } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw new Error('database migration failed', { cause: error });
 }

@@ -179,9 +179,9 @@ async function appendCreate(trx: Trx, batch: Batch, item: Extract<AppendInput, {
     states.push((state = next.state));
   }
   const { room } = item.create;
-  const taken = await trx.selectFrom('rooms').select('id').where('id', '=', room).executeTakeFirst();
-  if (taken) return { ok: false as const, code: 'CONFLICT' as const, message: 'a room with this id exists' };
-  await trx
+  // ON CONFLICT: a concurrent create of the same id (two processes making "general") is a CONFLICT result,
+  // not an error that would abort the whole group commit on PostgreSQL.
+  const inserted = await trx
     .insertInto('rooms')
     .values({
       id: room,
@@ -191,7 +191,10 @@ async function appendCreate(trx: Trx, batch: Batch, item: Extract<AppendInput, {
       head_seq: 0,
       head_chain: toB64u(GENESIS_CHAIN),
     })
-    .execute();
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (!inserted) return { ok: false as const, code: 'CONFLICT' as const, message: 'a room with this id exists' };
   batch.startRoom(room);
   const events: RoomEvent[] = [];
   for (const [i, e] of [item.create, ...item.invites].entries()) {
@@ -227,6 +230,15 @@ async function appendMessage(
   return { ok: true, events: [event], duplicate: false };
 }
 
+function lockOrder(items: readonly AppendInput[]): string[] {
+  const rooms = new Set<string>();
+  for (const i of items) {
+    if (i.kind === 'message') rooms.add(i.envelope.room);
+    else if (i.kind === 'member') rooms.add(i.event.room);
+  }
+  return [...rooms].sort();
+}
+
 export async function appendBatch(
   db: Kysely<Database>,
   items: readonly AppendInput[],
@@ -234,6 +246,9 @@ export async function appendBatch(
 ): Promise<AppendResult[]> {
   return db.transaction().execute(async (trx) => {
     const batch = new Batch(trx, ts);
+    // [D6] Take every touched room's row lock up front, in one global order: two processes' batches then
+    // never deadlock, and the duplicate checks below see everything committed before the lock.
+    for (const room of lockOrder(items)) await batch.head(room);
     const results: AppendResult[] = [];
     for (const item of items) {
       switch (item.kind) {

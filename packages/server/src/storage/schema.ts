@@ -58,4 +58,5 @@ export interface Database {
     signature: string;
     created_at: number;
   };
+  settings: { name: string; value: string };
 }

@@ -104,5 +104,12 @@ export interface Store {
   sharesFor(recipient: string): Promise<StoredShare[]>;
   deleteShares(recipient: string, ids: readonly number[]): Promise<void>;
 
+  // ---- deployment ----
+  /** [S1] Stores `value` under `name` unless one is there; returns the stored one (first writer wins). */
+  claimSetting(name: string, value: string): Promise<string>;
+  readSetting(name: string): Promise<string | undefined>;
+  /** Throws when the database does not answer (readiness). */
+  ping(): Promise<void>;
+
   close(): Promise<void>;
 }
