@@ -119,6 +119,16 @@ describe('the web client in Chromium', () => {
     await message(alice.page, 'verified now?').getByText('Verified', { exact: true }).waitFor();
   });
 
+  it('[R3] a direct message is a private room of two, named after the other person', async () => {
+    const nav = alice.page.getByRole('navigation', { name: 'Rooms' });
+    await nav.getByLabel('Start a direct chat with').fill('bob');
+    await nav.getByRole('button', { name: 'Start chat' }).click();
+    await alice.page.getByRole('heading', { name: '@bob', exact: true }).waitFor();
+    await send(alice.page, 'just between us');
+    await openRoom(bob.page, '@alice');
+    await message(bob.page, 'just between us').waitFor();
+  });
+
   it('reload keeps you signed in, with history; closing the tab shows you offline', async () => {
     await bob.page.reload();
     await bob.page.getByRole('navigation', { name: 'Rooms' }).waitFor();
