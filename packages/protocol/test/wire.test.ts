@@ -75,9 +75,10 @@ describe('frames', () => {
   it('[§6] rejects an unknown field anywhere, at the top or nested', () => {
     fc.assert(
       fc.property(fc.constantFrom(...goodClientFrames), fc.string({ minLength: 1, maxLength: 8 }), (f, key) => {
-        const frame = f as Record<string, unknown>;
-        fc.pre(!(key in frame) && key !== '__proto__');
-        expect(parseWith(clientFrame, { ...frame, [key]: 1 }).ok).toBe(false);
+        // Every optional field any client frame has, so the added key is unknown to the frame's schema.
+        const known = ['type', 'v', 'resume', 'envelope', 'room', 'n', 'sender', 'sessionId', '__proto__'];
+        fc.pre(!known.includes(key));
+        expect(parseWith(clientFrame, { ...(f as object), [key]: 1 }).ok).toBe(false);
       }),
     );
     const nested = { type: 'send', envelope: { ...envelope(), extra: true } };
