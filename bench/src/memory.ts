@@ -1,6 +1,7 @@
 // Idle memory per connection: the growth of a server's RSS while N handshaken connections sit idle, divided
 // by N, on a process that has done nothing else (Parley restarts after registering its users), so memory
-// freed by earlier work cannot absorb the new connections and flatter the server that did more of it.
+// freed by earlier work cannot absorb the new connections and flatter the server that did more of it. A full
+// GC (over the V8 inspector) precedes both readings, so garbage left by start-up or handshakes counts for none.
 import { openFleet, sleep } from './load.ts';
 import { rssBytes } from './proc.ts';
 import type { TargetFactory } from './targets/target.ts';
@@ -17,9 +18,11 @@ export async function freshIdleBytes(factory: TargetFactory, connections: number
     const warm = await openFleet(target, [{ ...rooms[0]!, members: rooms[0]!.members.slice(0, WARM_UP) }]);
     warm.close();
     await sleep(500);
+    await target.collectGarbage();
     const before = rssBytes(target.pid);
     const fleet = await openFleet(target, rooms);
-    await sleep(1000);
+    await sleep(500);
+    await target.collectGarbage();
     const after = rssBytes(target.pid);
     fleet.close();
     return (after - before) / connections;

@@ -3,6 +3,7 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import WebSocket from 'ws';
 
 export const SERVER_CORE = 0;
 export const GENERATOR_CORE = 1;
@@ -78,6 +79,20 @@ export interface ServerProcess {
   port: number;
   child: ChildProcess;
   stop(): Promise<void>;
+  /** A full V8 garbage collection in the server (over the inspector; a no-op without `inspect`). */
+  collectGarbage(): Promise<void>;
+}
+
+/** HeapProfiler.collectGarbage over the inspector protocol: the server needs no cooperation. */
+async function collectGarbage(url: string): Promise<void> {
+  const ws = new WebSocket(url, { perMessageDeflate: false });
+  await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+  const done = new Promise((resolve) =>
+    ws.on('message', (d: Buffer) => d.toString().includes('"id":1') && resolve(null)),
+  );
+  ws.send(JSON.stringify({ id: 1, method: 'HeapProfiler.collectGarbage' }));
+  await done;
+  ws.close();
 }
 
 export interface SpawnOptions {
@@ -88,16 +103,24 @@ export interface SpawnOptions {
   portFromLine: (line: string) => number | null;
   /** How long to wait for the port line, in ms (default 30 000). */
   startTimeoutMs?: number;
+  /** Open the V8 inspector on a free loopback port, so the generator can force a full GC (memory runs). */
+  inspect?: boolean;
 }
 
 /** Starts a server as its own process on the server core with NODE_ENV=production; resolves once it listens. */
 export function spawnServer(o: SpawnOptions): Promise<ServerProcess> {
-  const child = spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...o.args], {
+  const inspectArgs = o.inspect ? ['--inspect=127.0.0.1:0'] : [];
+  const child = spawn('taskset', ['-c', String(SERVER_CORE), process.execPath, ...inspectArgs, ...o.args], {
     env: { ...process.env, NODE_ENV: 'production', ...o.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const stderr: string[] = [];
-  child.stderr.on('data', (d: Buffer) => stderr.push(d.toString()));
+  let inspector: string | null = null;
+  child.stderr.on('data', (d: Buffer) => {
+    const text = d.toString();
+    inspector ??= /Debugger listening on (ws:\/\/\S+)/.exec(text)?.[1] ?? null;
+    stderr.push(text);
+  });
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => fail(new Error('server did not announce its port in time')),
@@ -115,7 +138,13 @@ export function spawnServer(o: SpawnOptions): Promise<ServerProcess> {
       if (port === null || child.pid === undefined) return;
       clearTimeout(timer);
       child.removeAllListeners('exit');
-      resolve({ pid: child.pid, port, child, stop: () => stopChild(child) });
+      resolve({
+        pid: child.pid,
+        port,
+        child,
+        stop: () => stopChild(child),
+        collectGarbage: () => (inspector ? collectGarbage(inspector) : Promise.resolve()),
+      });
     });
   });
 }

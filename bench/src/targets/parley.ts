@@ -51,13 +51,13 @@ export function variantSupported(v: ParleyVariant): boolean {
 export function parleyTarget(variant: ParleyVariant = PARLEY_VARIANTS[0]!): TargetFactory {
   return {
     name: variant.name,
-    start: () => startParley(variant),
+    start: (o) => startParley(variant, o),
     async startPrepared(count, size) {
       const first = await startParley(variant);
       const rooms = await first.prepareRooms(count, size);
       // Registration (scrypt, HTTP) grew the heap; a restart on the same data keeps accounts and sessions.
       await first.stop({ keepData: true });
-      return { target: await startParley(variant, first.dataDir), rooms };
+      return { target: await startParley(variant, { dataDir: first.dataDir, inspect: true }), rooms };
     },
   };
 }
@@ -69,9 +69,13 @@ function profileArgs(): string[] {
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-async function startParley(variant: ParleyVariant, existingDir?: string): Promise<ParleyTarget> {
-  const dataDir = existingDir ?? mkdtempSync(path.join(variant.tmpfs ? '/dev/shm' : tmpdir(), 'parley-bench-'));
+async function startParley(
+  variant: ParleyVariant,
+  o: { dataDir?: string; inspect?: boolean } = {},
+): Promise<ParleyTarget> {
+  const dataDir = o.dataDir ?? mkdtempSync(path.join(variant.tmpfs ? '/dev/shm' : tmpdir(), 'parley-bench-'));
   const proc = await spawnServer({
+    inspect: o.inspect,
     // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of the server (node --cpu-prof) when it stops.
     args: [...profileArgs(), '--import', 'tsx', MAIN],
     env: {
@@ -112,9 +116,10 @@ async function startParley(variant: ParleyVariant, existingDir?: string): Promis
       await ready;
       return ws;
     },
-    async stop(o: { keepData?: boolean } = {}) {
+    collectGarbage: () => proc.collectGarbage(),
+    async stop(s: { keepData?: boolean } = {}) {
       await proc.stop();
-      if (!o.keepData) rmSync(dataDir, { recursive: true, force: true });
+      if (!s.keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -18,8 +18,9 @@ const listeningPort = (line: string): number | null => {
   return m ? Number(m[1]) : null;
 };
 
-function startPeer(name: string): Promise<ServerProcess> {
+function startPeer(name: string, inspect = false): Promise<ServerProcess> {
   return spawnServer({
+    inspect,
     args: ['--import', 'tsx', peerFile(name)],
     env: { PORT: '0' },
     portFromLine: listeningPort,
@@ -40,9 +41,9 @@ const wsWire: Wire = { encodeSend: (envelopeJson) => envelopeJson, classify: () 
 
 export const wsBroadcast: TargetFactory = {
   name: 'ws',
-  startPrepared: (count, size) => startThenPrepare(() => wsBroadcast.start(), count, size),
-  async start(): Promise<Target> {
-    const proc = await startPeer('ws-broadcast');
+  startPrepared: (count, size) => startThenPrepare(() => wsBroadcast.start({ inspect: true }), count, size),
+  async start(o = {}): Promise<Target> {
+    const proc = await startPeer('ws-broadcast', o.inspect);
     return {
       name: 'ws',
       pid: proc.pid,
@@ -50,6 +51,7 @@ export const wsBroadcast: TargetFactory = {
       prepareRooms: anonymousRooms,
       connect: (room, _member, localAddress) =>
         openSocket(`ws://127.0.0.1:${proc.port}/?room=${room.id}`, { localAddress }),
+      collectGarbage: () => proc.collectGarbage(),
       stop: () => proc.stop(),
     };
   },
@@ -66,9 +68,9 @@ const socketIoWire: Wire = {
 
 export const socketIo: TargetFactory = {
   name: 'socketio',
-  startPrepared: (count, size) => startThenPrepare(() => socketIo.start(), count, size),
-  async start(): Promise<Target> {
-    const proc = await startPeer('socketio');
+  startPrepared: (count, size) => startThenPrepare(() => socketIo.start({ inspect: true }), count, size),
+  async start(o = {}): Promise<Target> {
+    const proc = await startPeer('socketio', o.inspect);
     return {
       name: 'socketio',
       pid: proc.pid,
@@ -91,6 +93,7 @@ export const socketIo: TargetFactory = {
         });
         return ws;
       },
+      collectGarbage: () => proc.collectGarbage(),
       stop: () => proc.stop(),
     };
   },

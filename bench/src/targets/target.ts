@@ -28,12 +28,14 @@ export interface Target {
   prepareRooms(count: number, size: number): Promise<RoomSpec[]>;
   /** Opens one client socket for `member` of `room`; resolves when the target has accepted it in the room. */
   connect(room: RoomSpec, member: number, localAddress?: string): Promise<WebSocket>;
+  /** A full garbage collection in the server process (memory runs start it with the inspector). */
+  collectGarbage(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export interface TargetFactory {
   readonly name: string;
-  start(): Promise<Target>;
+  start(o?: { inspect?: boolean }): Promise<Target>;
   /**
    * A server that already holds `count` rooms of `size` but has done no work in its current process (Parley
    * restarts on its data directory after registering), so idle memory is measured from a clean baseline.
