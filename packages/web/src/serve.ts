@@ -65,7 +65,9 @@ function forwardedHeaders(request: ForwardedFrom): Record<string, string> {
 function sendIndex(request: FastifyRequest, reply: FastifyReply) {
   // Only page navigations fall back to the app; a missing script or an unknown /api path stays a 404.
   const wantsPage =
-    request.method === 'GET' && !request.url.startsWith('/api') && !/\.[a-z0-9]+$/i.test(request.url);
+    (request.method === 'GET' || request.method === 'HEAD') &&
+    !request.url.startsWith('/api') &&
+    !/\.[a-z0-9]+$/i.test(request.url);
   if (!wantsPage) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: 'Not found' } });
   return reply.header('cache-control', 'no-cache').sendFile('index.html');
 }
