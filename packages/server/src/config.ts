@@ -66,6 +66,8 @@ export interface Config {
 export const DEFAULT_ALLOWED_ORIGINS = [
   'http://localhost:5000',
   'http://127.0.0.1:5000',
+  // The web client's development server (npm run dev -w @parley/web).
+  'http://localhost:5173',
   'http://localhost:8000',
   'http://127.0.0.1:8000',
 ];
