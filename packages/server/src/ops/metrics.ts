@@ -25,7 +25,11 @@ export function createMetrics(openConnections: () => number): Metrics {
       this.set(openConnections());
     },
   });
-  const messages = new Counter({ name: 'parley_messages_total', help: 'Messages committed', registers: [registry] });
+  const messages = new Counter({
+    name: 'parley_messages_total',
+    help: 'Messages committed',
+    registers: [registry],
+  });
   const deliveries = new Counter({
     name: 'parley_deliveries_total',
     help: 'Frames written to sockets',

@@ -16,7 +16,12 @@ export async function replay(conn: Connection, resume: Record<string, number>, d
   }
 }
 
-export async function replayRoom(conn: Connection, room: string, lastSeq: number, deps: RealtimeDeps): Promise<void> {
+export async function replayRoom(
+  conn: Connection,
+  room: string,
+  lastSeq: number,
+  deps: RealtimeDeps,
+): Promise<void> {
   const head = await deps.store.headSeq(room);
   conn.wrote(room, lastSeq);
   if (head <= lastSeq) return;

@@ -31,7 +31,11 @@ async function keyFromDatabase(store: Store): Promise<ServerKey> {
   let stored = await store.readSetting(KEY_SETTING);
   if (stored === undefined) {
     const pair = await generateRsaKeyPair('signing');
-    const fresh = { v: 1, pkcs8: toB64u(await exportPkcs8(pair.privateKey)), spki: toB64u(await exportSpki(pair.publicKey)) };
+    const fresh = {
+      v: 1,
+      pkcs8: toB64u(await exportPkcs8(pair.privateKey)),
+      spki: toB64u(await exportSpki(pair.publicKey)),
+    };
     stored = await store.claimSetting(KEY_SETTING, JSON.stringify(fresh));
   }
   const parsed = JSON.parse(stored) as { pkcs8: string; spki: string };

@@ -1,0 +1,180 @@
+// The Store contract (STYLE 3): one describe, run against every backend. What a backend must do the same
+// way: gap-free seq and the protocol's hash chain [R1], idempotent resends [D2], membership rules [R2],
+// first-writer-wins settings [S1], and, where several processes share it, serialised seq [D6].
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GENESIS_CHAIN, eventHash, fromB64u, nextChain, randomId, toB64u, type RoomEvent } from '@parley/protocol';
+import type { DatabaseConfig } from '../../src/config.ts';
+import { createStore } from '../../src/storage/create-store.ts';
+import type { AppendInput, Store } from '../../src/storage/store.ts';
+import { envelope, keyPool, member, type TestUser } from '../harness.ts';
+import type { Backend } from './backends.ts';
+
+const user = async (name: string, which = 0) =>
+  ({ name, pairs: (await keyPool())[which]! }) as unknown as TestUser;
+
+async function verifyChain(events: readonly RoomEvent[]): Promise<void> {
+  let chain: Uint8Array = GENESIS_CHAIN;
+  events.forEach((e, i) => expect(e.seq).toBe(i + 1));
+  for (const e of events) {
+    const hash = await eventHash(e);
+    expect(e.hash).toBe(toB64u(hash));
+    chain = await nextChain(chain, hash);
+    expect(e.chain).toBe(toB64u(chain));
+  }
+}
+
+async function seedUsers(store: Store, names: readonly string[]): Promise<void> {
+  const keys = { signing: { public: 'x', wrapped: 'x' }, encryption: { public: 'x', wrapped: 'x' } };
+  for (const id of names) {
+    await store.createUser(
+      { id, salt: 's', kdf: { name: 'PBKDF2-SHA256', iterations: 600_000 }, authHash: 'h', keys } as never,
+      Date.now(),
+    );
+  }
+}
+
+export function storeContract(backend: Backend<DatabaseConfig>, opts: { multiProcess: boolean }): void {
+  describe(`Store contract: ${backend.name}`, () => {
+    let deployment: ReturnType<Backend<DatabaseConfig>['deployment']>;
+    let store: Store;
+    let alice: TestUser;
+    let bob: TestUser;
+    let room: string;
+
+    const send = async (s: Store, u: TestUser, n: number, clientMsgId = randomId()) =>
+      s.appendBatch(
+        [{ kind: 'message', sender: u.name, envelope: await envelope(u, room, n, clientMsgId) }],
+        Date.now(),
+      );
+
+    beforeAll(async () => {
+      deployment = backend.deployment();
+      store = await createStore(deployment.config);
+      [alice, bob] = [await user('alice'), await user('bob', 1)];
+      await seedUsers(store, ['alice', 'bob']);
+      room = randomId();
+      const create = await member(alice, { type: 'create', room, target: 'alice', name: 'r', public: false });
+      const invite = await member(alice, { type: 'invite', room, target: 'bob' });
+      const [r] = await store.appendBatch([{ kind: 'create', create, invites: [invite] }], Date.now());
+      expect(r).toMatchObject({ ok: true });
+    });
+    afterAll(async () => {
+      await store?.close();
+      await deployment?.dispose();
+    });
+
+    it('[R1] seq is 1, 2, 3 … without gaps and the chain is the protocol chain', async () => {
+      const batch: AppendInput[] = [];
+      for (let i = 1; i <= 5; i++)
+        batch.push({ kind: 'message', sender: 'bob', envelope: await envelope(bob, room, i) });
+      const results = await store.appendBatch(batch, Date.now());
+      expect(results.map((r) => r.ok && r.events[0]!.seq)).toEqual([3, 4, 5, 6, 7]);
+      const events = await store.readEvents(room, { after: 0, limit: 100 });
+      await verifyChain(events);
+      expect(await store.headSeq(room)).toBe(7);
+      expect(events[6]!.kind).toBe('message');
+    });
+
+    it('[D2] a resend with the same client message id returns the original event', async () => {
+      const id = randomId();
+      const [first] = await send(store, alice, 1, id);
+      const [again] = await send(store, alice, 1, id);
+      expect(again).toMatchObject({ ok: true, duplicate: true });
+      const seqOf = (r: typeof first) => (r?.ok ? r.events[0]!.seq : -1);
+      expect(seqOf(again)).toBe(seqOf(first));
+      expect(seqOf(first)).toBeGreaterThan(0);
+    });
+
+    it('[R2] a non-member cannot post and a rule break fails only its own item', async () => {
+      await seedUsers(store, ['carol']);
+      const carol = await user('carol', 2);
+      const results = await store.appendBatch(
+        [
+          { kind: 'message', sender: 'carol', envelope: await envelope(carol, room, 1) },
+          { kind: 'message', sender: 'alice', envelope: await envelope(alice, room, 2) },
+        ],
+        Date.now(),
+      );
+      expect(results[0]).toMatchObject({ ok: false, code: 'NOT_MEMBER' });
+      expect(results[1]).toMatchObject({ ok: true });
+      await verifyChain(await store.readEvents(room, { after: 0, limit: 100 }));
+    });
+
+    it('[R2] creating a room id twice is a CONFLICT, not an error', async () => {
+      const [create] = await store.readEvents(room, { after: 0, limit: 1 });
+      const again = await store.appendBatch(
+        [{ kind: 'create', create: create!.content as never, invites: [] }],
+        Date.now(),
+      );
+      expect(again[0]).toMatchObject({ ok: false, code: 'CONFLICT' });
+    });
+
+    it('accounts, sessions and shares round-trip with numbers as numbers', async () => {
+      expect(await store.createUser({ ...(await store.getUser('alice'))!, id: 'alice' }, 1)).toBe(false);
+      await store.createSession({
+        id: 's1',
+        user: 'alice',
+        csrfToken: 'c',
+        createdAt: 1,
+        lastSeenAt: 2,
+        tokenHash: 'th',
+      });
+      await store.touchSession('s1', 5);
+      expect(await store.findSession('th')).toEqual({
+        id: 's1',
+        user: 'alice',
+        csrfToken: 'c',
+        createdAt: 1,
+        lastSeenAt: 5,
+      });
+      const share = { recipient: 'bob', sessionId: 'sid', ciphertext: 'ct', signature: 'sg' };
+      await store.insertShares(room, 'alice', [share, share]);
+      const shares = await store.sharesFor('bob');
+      expect(shares.map((s) => typeof s.id)).toEqual(['number', 'number']);
+      await store.deleteShares('bob', [shares[0]!.id]);
+      expect(await store.sharesFor('bob')).toHaveLength(1);
+      await store.ping();
+    });
+
+    it('[M5] heads are stored once per seq and read back with the latest', async () => {
+      const head = { room, seq: 3, ts: 1, chain: toB64u(new Uint8Array(32)), signature: 'sig' };
+      await store.insertHeads([head]);
+      await store.insertHeads([head, { ...head, seq: 5 }]);
+      expect((await store.readHeads(room, 3, 3)).map((h) => h.seq)).toEqual([3, 5]);
+    });
+
+    it('[S1] a setting is written once: concurrent claims all read the first value', async () => {
+      const values = await Promise.all(['a', 'b', 'c'].map((v) => store.claimSetting('contract', v)));
+      expect(new Set(values).size).toBe(1);
+      expect(await store.readSetting('contract')).toBe(values[0]);
+      expect(await store.readSetting('missing')).toBeUndefined();
+    });
+
+    if (opts.multiProcess) {
+      it('[D6] two processes writing one room at once: seq stays gap-free and the chain consistent', async () => {
+        const other = await createStore(deployment.config);
+        try {
+          const writers = [store, other, store, other];
+          await Promise.all(
+            writers.map(async (s, w) => {
+              for (let i = 0; i < 10; i++) {
+                const u = w % 2 ? alice : bob;
+                const items: AppendInput[] = [];
+                for (let k = 0; k < 3; k++)
+                  items.push({ kind: 'message', sender: u.name, envelope: await envelope(u, room, 100 + k) });
+                const results = await s.appendBatch(items, Date.now());
+                expect(results.every((r) => r.ok)).toBe(true);
+              }
+            }),
+          );
+          const events = await other.readEvents(room, { after: 0, limit: 1000 });
+          await verifyChain(events);
+          expect(await other.headSeq(room)).toBe(events.length);
+          expect(fromB64u(events.at(-1)!.chain)).toHaveLength(32);
+        } finally {
+          await other.close();
+        }
+      });
+    }
+  });
+}
