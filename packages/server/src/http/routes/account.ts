@@ -5,6 +5,7 @@ import {
   USER_ID,
   fromB64u,
   importPublicKey,
+  isSuiteRsaKey,
   loginRequest,
   preloginRequest,
   registerRequest,
@@ -30,8 +31,9 @@ function limitByIp(limiter: RateLimiter, req: FastifyRequest): void {
 async function checkPublicKeys(keys: AccountKeys): Promise<void> {
   for (const purpose of ['signing', 'encryption'] as const) {
     const key = await importPublicKey(purpose, fromB64u(keys[purpose].public));
-    const bits = (key?.algorithm as RsaHashedKeyAlgorithm | undefined)?.modulusLength;
-    if (bits !== 3072) throw new AppError('BAD_REQUEST', `keys.${purpose}.public must be an RSA-3072 SPKI`);
+    if (!key || !isSuiteRsaKey(key)) {
+      throw new AppError('BAD_REQUEST', `keys.${purpose}.public must be an RSA-3072 SPKI with e = 65537 [K1]`);
+    }
   }
 }
 
