@@ -45,7 +45,7 @@ export const PARLEY_VARIANTS: readonly ParleyVariant[] = [
 /** A variant the server cannot express yet (its config reads no such variable) is reported, not run. */
 export function variantSupported(v: ParleyVariant): boolean {
   const source = readFileSync(CONFIG_SOURCE, 'utf8');
-  return Object.keys(v.env).every((name) => source.includes(`'${name}'`));
+  return Object.keys(v.env).every((name) => source.includes(`'${name}'`) || source.includes(`env.${name}`));
 }
 
 export function parleyTarget(variant: ParleyVariant = PARLEY_VARIANTS[0]!): TargetFactory {
