@@ -107,7 +107,7 @@ export const roomEvent = z.discriminatedUnion('kind', [
     room: roomId,
     seq,
     ts,
-    sender: z.string(),
+    sender: z.union([userId, z.literal(SERVER_ACTOR)]),
     content: memberEvent,
     hash: b64uBytes(32),
     chain: b64uBytes(32),
