@@ -9,12 +9,12 @@ import { Emitter } from './emitter.ts';
 import { ParleyError } from './errors.ts';
 import { Inbound } from './inbound.ts';
 import { Integrity } from './integrity.ts';
-import { fetchPage } from './log.ts';
 import { Outbound } from './outbound.ts';
 import { Pins } from './pins.ts';
 import { Rooms, normalizeUser } from './rooms.ts';
 import { chatAnswer } from './schemas.ts';
-import type { ClientOptions, ConnectionState, DecryptedMessage, ParleyClient, WebSocketFactory } from './types.ts';
+import { Timeline } from './timeline.ts';
+import type { ClientOptions, ConnectionState, ParleyClient, WebSocketFactory } from './types.ts';
 
 const browserWebSocket: WebSocketFactory = (url) => {
   const Ws = (globalThis as { WebSocket?: new (url: string) => unknown }).WebSocket;
@@ -46,6 +46,7 @@ export function createClient(options: ClientOptions): ParleyClient {
   const inbound = new Inbound(ctx, pins, rooms, (room, sender, sessionId) => {
     return sender !== account.me?.user && connection.send({ type: 'key_request', room, sender, sessionId });
   });
+  const timeline = new Timeline(ctx, rooms, integrity, inbound);
   const online = new Set<string>();
   const frames = new SerialQueue();
   let resumeFromNow = false;
@@ -115,21 +116,6 @@ export function createClient(options: ClientOptions): ParleyClient {
     if (ev.kind === 'message') emitter.emit('message', await inbound.decrypt(ev));
   }
 
-  async function history(
-    room: string,
-    opts: { limit?: number; before?: number } = {},
-  ): Promise<DecryptedMessage[]> {
-    const r = await rooms.resolve(room);
-    const before = opts.before ?? r.headSeq + 1;
-    const page = await fetchPage(api, r.id, { before }, Math.min(opts.limit ?? 50, 200));
-    await integrity.checkPage(page.events);
-    for (const h of page.heads) await integrity.checkHead(h);
-    await inbound.fetchShares();
-    const out: DecryptedMessage[] = [];
-    for (const ev of page.events) if (ev.kind === 'message') out.push(await inbound.decrypt(ev));
-    return out;
-  }
-
   async function send(room: string, text: string): Promise<{ seq: number }> {
     const r = await rooms.resolve(room);
     const envelope = await outbound.prepare(r.id, text);
@@ -172,7 +158,10 @@ export function createClient(options: ClientOptions): ParleyClient {
     kick: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'kick', normalizeUser(user)),
     members: async (room) => rooms.members((await rooms.resolve(room)).id, online),
     send,
-    history,
+    history: async (room, opts) => (await timeline.page(room, opts)).messages,
+    historyPage: (room, opts) => timeline.page(room, opts),
+    markRead: (room, seq) => timeline.markRead(room, seq),
+    unread: () => timeline.unread(),
     typing: (room) =>
       void rooms.resolve(room).then(
         (r) => connection.send({ type: 'typing', room: r.id }),

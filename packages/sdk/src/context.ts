@@ -32,6 +32,7 @@ export const storeKey = {
   ownCounter: (room: string) => `counter:${room}`,
   inbound: (room: string, sender: string, sessionId: string) => `in:${room}:${sender}:${sessionId}`,
   counters: (room: string) => `counters:${room}`,
+  readMarks: 'read-marks',
 } as const;
 
 export function notLoggedIn(): ParleyError {

@@ -1,15 +1,14 @@
 // The receiving side [M1] [M2] [M6]: key shares are opened and kept at the earliest index, messages are verified
 // and decrypted, and a message that can't be shown says why (and a missing key is asked for).
 import {
-  fromB64u,
   openMessage,
   openShare,
-  ratchetTo,
   toB64u,
   verifyMessageSignature,
   type RoomEvent,
   type SessionShare,
 } from '@parley/protocol';
+import { ChainCache } from './chain-cache.ts';
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
 import type { Pins } from './pins.ts';
 import type { Rooms } from './rooms.ts';
@@ -34,6 +33,7 @@ export class Inbound {
   /** Messages waiting for a key, by room|sender|session. */
   private readonly waiting = new Map<string, Map<number, MessageEvent>>();
   private readonly requested = new Set<string>();
+  private readonly chains = new ChainCache();
 
   constructor(
     private readonly ctx: Ctx,
@@ -44,18 +44,24 @@ export class Inbound {
   ) {}
 
   decrypt(ev: MessageEvent): Promise<DecryptedMessage> {
+    return this.decryptMany([ev]).then((out) => out[0] ?? unreachable());
+  }
+
+  /**
+   * Verifies and decrypts events of one room, oldest first. Signatures are verified concurrently and each
+   * session ratchets once for the whole batch; the replay rule [M1] is then applied in seq order, exactly as
+   * if the messages had been read one at a time.
+   */
+  async decryptMany(events: readonly MessageEvent[]): Promise<DecryptedMessage[]> {
+    const signed = await this.verifyAll(events);
     return this.queue.run(async () => {
-      const { status, text } = await this.open(ev);
-      const senderVerified = await this.pins.isVerified(ev.sender);
-      const base = {
-        room: ev.room,
-        seq: ev.seq,
-        ts: ev.ts,
-        sender: ev.sender,
-        clientMsgId: ev.content.clientMsgId,
-      };
-      if (status === 'missing_key') this.await(ev);
-      return status === 'ok' ? { ...base, status, text, senderVerified } : { ...base, status, senderVerified };
+      const results = await this.openVerified(events, signed);
+      const verified = await this.verifiedSenders(events);
+      return events.map((ev, i) => {
+        const r = results[i] ?? unreachable();
+        if (r.status === 'missing_key') this.await(ev);
+        return toMessage(ev, r, verified.has(ev.sender));
+      });
     });
   }
 
@@ -83,21 +89,89 @@ export class Inbound {
     });
   }
 
-  private async open(ev: MessageEvent): Promise<{ status: MessageStatus; text?: string }> {
-    const env = ev.content;
-    const keys = await this.pins.keys(ev.sender);
-    if (!keys) return { status: 'unknown_sender' };
-    if (!(await verifyMessageSignature(env, ev.sender, keys.signing))) return { status: 'bad_signature' };
-    const key = storeKey.inbound(ev.room, ev.sender, env.sessionId);
+  /** The sender signature of each event [M4]: null when valid, else the status it gives the message. */
+  private verifyAll(events: readonly MessageEvent[]): Promise<(MessageStatus | null)[]> {
+    return Promise.all(
+      events.map(async (ev) => {
+        const keys = await this.pins.keys(ev.sender);
+        if (!keys) return 'unknown_sender';
+        return (await verifyMessageSignature(ev.content, ev.sender, keys.signing)) ? null : 'bad_signature';
+      }),
+    );
+  }
+
+  /** Opens signed events (run inside the queue): ratchet and AES per session in parallel, then rules in order. */
+  private async openVerified(
+    events: readonly MessageEvent[],
+    signed: readonly (MessageStatus | null)[],
+  ): Promise<Opened[]> {
+    const sessions = new Map<string, SessionBatch>();
+    for (const [i, ev] of events.entries()) {
+      if (signed[i] !== null) continue;
+      const key = storeKey.inbound(ev.room, ev.sender, ev.content.sessionId);
+      const batch: SessionBatch = sessions.get(key) ?? {
+        events: [],
+        stored: undefined,
+        plain: new Map(),
+        dirty: false,
+      };
+      batch.events.push(ev);
+      sessions.set(key, batch);
+    }
+    await Promise.all([...sessions].map(([key, batch]) => this.openSession(key, batch)));
+    const out: Opened[] = [];
+    for (const [i, ev] of events.entries()) {
+      const status = signed[i];
+      const batch = sessions.get(storeKey.inbound(ev.room, ev.sender, ev.content.sessionId));
+      out.push(status !== null && status !== undefined ? { status } : await this.rules(ev, batch));
+    }
+    await Promise.all(
+      [...sessions].map(async ([key, b]) => b.dirty && b.stored && this.ctx.store.set(key, b.stored)),
+    );
+    return out;
+  }
+
+  /** Loads a session once and decrypts every readable event of the batch concurrently. */
+  private async openSession(key: string, batch: SessionBatch): Promise<void> {
     const s = await this.ctx.store.get<InboundSession>(key);
-    if (!s || s.index > env.index) return { status: await this.whyNoKey(ev, s) };
-    if (env.index - s.index > MAX_RATCHET_STEPS) return { status: 'tampered' };
-    const usedAt = s.used[env.index];
+    if (!s) return;
+    batch.stored = { ...s, used: { ...s.used } };
+    const readable = batch.events.filter((ev) => readableIndex(s, ev.content.index));
+    const chainKeys = await this.chains.keysAt(
+      key,
+      s,
+      readable.map((ev) => ev.content.index),
+    );
+    await Promise.all(
+      readable.map(async (ev) => {
+        const chainKey = chainKeys.get(ev.content.index);
+        const body = chainKey ? await openMessage(ev.content, ev.sender, chainKey) : null;
+        batch.plain.set(ev.seq, body);
+      }),
+    );
+  }
+
+  /** The per-message rules, in seq order: key known, bounded ratchet, no replayed index [M1] [M6]. */
+  private async rules(ev: MessageEvent, batch: SessionBatch | undefined): Promise<Opened> {
+    const s = batch?.stored;
+    const index = ev.content.index;
+    if (!batch || !s || s.index > index) return { status: await this.whyNoKey(ev, s) };
+    if (!readableIndex(s, index)) return { status: 'tampered' };
+    const usedAt = s.used[index];
     if (usedAt !== undefined && usedAt !== ev.seq) return { status: 'replayed' };
-    const body = await openMessage(env, ev.sender, await ratchetTo(fromB64u(s.chainKey), s.index, env.index));
+    const body = batch.plain.get(ev.seq);
     if (!body) return { status: 'tampered' };
-    if (usedAt === undefined) await this.ctx.store.set(key, { ...s, used: { ...s.used, [env.index]: ev.seq } });
+    if (usedAt === undefined) {
+      s.used[index] = ev.seq;
+      batch.dirty = true;
+    }
     return { status: 'ok', text: body.text };
+  }
+
+  private async verifiedSenders(events: readonly MessageEvent[]): Promise<Set<string>> {
+    const senders = [...new Set(events.map((ev) => ev.sender))];
+    const flags = await Promise.all(senders.map((u) => this.pins.isVerified(u)));
+    return new Set(senders.filter((_, i) => flags[i]));
   }
 
   /** before_join when the message predates this user's membership (or the share they got), else missing_key. */
@@ -142,28 +216,51 @@ export class Inbound {
   private async recover(
     opened: { room: string; sender: string; session: SessionShare }[],
   ): Promise<DecryptedMessage[]> {
-    const out: DecryptedMessage[] = [];
+    const again: MessageEvent[] = [];
     for (const o of opened) {
       const id = `${o.room}|${o.sender}|${o.session.sessionId}`;
       const list = this.waiting.get(id);
       if (!list) continue;
       this.waiting.delete(id);
-      for (const ev of [...list.values()].sort((a, b) => a.seq - b.seq)) {
-        const r = await this.open(ev);
-        if (r.status === 'ok') {
-          const base = {
-            room: ev.room,
-            seq: ev.seq,
-            ts: ev.ts,
-            sender: ev.sender,
-            clientMsgId: ev.content.clientMsgId,
-          };
-          const senderVerified = await this.pins.isVerified(ev.sender);
-          out.push({ ...base, status: 'ok', text: r.text, senderVerified });
-        }
-      }
+      again.push(...list.values());
     }
+    // Grouped by room so that each batch is one room's events in seq order.
+    again.sort((a, b) => (a.room === b.room ? a.seq - b.seq : a.room < b.room ? -1 : 1));
+    const results = await this.openVerified(again, await this.verifyAll(again));
+    const verified = await this.verifiedSenders(again);
+    const out = again.flatMap((ev, i) => {
+      const r = results[i];
+      return r?.status === 'ok' ? [toMessage(ev, r, verified.has(ev.sender))] : [];
+    });
     for (const m of out) this.ctx.emit('recovered', m);
     return out;
   }
+}
+
+interface Opened {
+  status: MessageStatus;
+  text?: string;
+}
+
+interface SessionBatch {
+  events: MessageEvent[];
+  /** The stored session (a copy: `used` grows as the batch is read), undefined when no key is held. */
+  stored: InboundSession | undefined;
+  /** Decrypted body by seq (null: the AEAD tag failed). */
+  plain: Map<number, { text: string } | null>;
+  dirty: boolean;
+}
+
+const readableIndex = (s: InboundSession, index: number) =>
+  index >= s.index && index - s.index <= MAX_RATCHET_STEPS;
+
+function toMessage(ev: MessageEvent, r: Opened, senderVerified: boolean): DecryptedMessage {
+  const base = { room: ev.room, seq: ev.seq, ts: ev.ts, sender: ev.sender, clientMsgId: ev.content.clientMsgId };
+  return r.status === 'ok' && r.text !== undefined
+    ? { ...base, status: 'ok', text: r.text, senderVerified }
+    : { ...base, status: r.status, senderVerified };
+}
+
+function unreachable(): never {
+  throw new RangeError('inbound: a result is missing for an event');
 }

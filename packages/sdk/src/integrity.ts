@@ -18,11 +18,24 @@ import type { IntegrityWarning } from './types.ts';
 
 /** Chains remembered per room: enough to link the next page and compare the next heads. */
 const CHAIN_MEMORY = 2000;
+/** Head signatures remembered as verified, so a page that repeats them costs no RSA. */
+const VERIFIED_HEAD_MEMORY = 20_000;
+
+const headId = (h: Head) => `${h.room}|${h.seq}|${h.chain}|${h.signature}`;
+
+function rememberHead(set: Set<string>, id: string): void {
+  set.add(id);
+  if (set.size > VERIFIED_HEAD_MEMORY) {
+    const oldest = set.values().next();
+    if (!oldest.done) set.delete(oldest.value);
+  }
+}
 
 export class Integrity {
   private readonly chains = new Map<string, Map<number, string>>();
   private readonly heads = new Map<string, Map<number, string>>();
   private readonly reported = new Set<string>();
+  private readonly verifiedHeads = new Set<string>();
   private readonly queue = new SerialQueue();
 
   constructor(
@@ -30,12 +43,28 @@ export class Integrity {
     private readonly pins: Pins,
   ) {}
 
-  /** Checks a history page (read backwards, out of order): counters are compared within the page only. */
-  checkPage(events: readonly RoomEvent[]): Promise<void> {
+  /**
+   * Checks a history page (read backwards, out of order): counters are compared within the page only. Every
+   * event's hash and its link to the event before it in the page are computed concurrently; the bookkeeping
+   * (which chain is remembered, what is a fork) then runs in seq order, exactly as for one event at a time.
+   */
+  async checkPage(events: readonly RoomEvent[]): Promise<void> {
+    const hashes = await Promise.all(events.map((ev) => eventHash(ev)));
+    const links = await Promise.all(
+      events.map(async (ev, i): Promise<Uint8Array | null> => {
+        const before = events[i - 1];
+        const hash = hashes[i];
+        return before && hash && before.seq === ev.seq - 1 ? nextChain(fromB64u(before.chain), hash) : null;
+      }),
+    );
     return this.queue.run(async () => {
       const pageCounters = new Map<string, number>();
-      for (const ev of events) {
-        await this.checkChain(ev);
+      for (const [i, ev] of events.entries()) {
+        const hash = hashes[i];
+        const link = links[i];
+        if (!hash) continue;
+        const claimedPrev = events[i - 1]?.chain;
+        await this.checkChain(ev, hash, link && claimedPrev !== undefined ? { prev: claimedPrev, link } : null);
         if (ev.kind !== 'message') continue;
         this.checkCounter(ev.room, ev.sender, ev.content.counter, pageCounters.get(ev.sender), ev.seq);
         pageCounters.set(ev.sender, ev.content.counter);
@@ -49,7 +78,7 @@ export class Integrity {
    */
   checkLive(ev: RoomEvent, contiguous: boolean): Promise<void> {
     return this.queue.run(async () => {
-      await this.checkChain(ev);
+      await this.checkChain(ev, await eventHash(ev), null);
       const key = storeKey.counters(ev.room);
       // After a skip, the counters seen before it say nothing about the next messages: start over.
       const seen = contiguous ? ((await this.ctx.store.get<Record<string, number>>(key)) ?? {}) : {};
@@ -65,14 +94,34 @@ export class Integrity {
   }
 
   checkHead(head: Head): Promise<void> {
-    return this.queue.run(async () => {
-      const key = await this.pins.serverKey();
-      const { signature, ...unsigned } = head;
-      const ok = key ? await rsaVerify(key, fromB64u(signature), headBytes(unsigned)) : false;
-      if (!ok) return this.warn(head.room, 'bad_head', `head ${head.seq} is not signed by the pinned server key`);
-      remember(this.heads, head.room, head.seq, head.chain);
-      const known = this.chains.get(head.room)?.get(head.seq);
-      if (known && known !== head.chain) this.fork(head.room, head.seq);
+    return this.checkHeads([head]);
+  }
+
+  /**
+   * Checks heads [M5]: each signature not verified before is verified (concurrently); a head already verified
+   * with the same seq, chain and signature is not verified again. Then each is compared with the chains seen.
+   */
+  async checkHeads(heads: readonly Head[]): Promise<void> {
+    const fresh = heads.filter((h) => !this.verifiedHeads.has(headId(h)));
+    const key = fresh.length > 0 ? await this.pins.serverKey() : null;
+    const results = await Promise.all(
+      fresh.map(async (head) => {
+        const { signature, ...unsigned } = head;
+        return key ? rsaVerify(key, fromB64u(signature), headBytes(unsigned)) : false;
+      }),
+    );
+    return this.queue.run(() => {
+      for (const [i, head] of fresh.entries()) {
+        if (results[i]) rememberHead(this.verifiedHeads, headId(head));
+        else this.warn(head.room, 'bad_head', `head ${head.seq} is not signed by the pinned server key`);
+      }
+      for (const head of heads) {
+        if (!this.verifiedHeads.has(headId(head))) continue;
+        remember(this.heads, head.room, head.seq, head.chain);
+        const known = this.chains.get(head.room)?.get(head.seq);
+        if (known && known !== head.chain) this.fork(head.room, head.seq);
+      }
+      return Promise.resolve();
     });
   }
 
@@ -80,18 +129,28 @@ export class Integrity {
     this.warn(room, 'gap', `the server could not replay events ${from}..${to}`);
   }
 
-  private async checkChain(ev: RoomEvent): Promise<void> {
-    const hash = await eventHash(ev);
+  /**
+   * `pre`: the link to the page's previous event, computed ahead from that event's claimed chain; used only
+   * when that claimed chain is the one remembered for seq − 1 (else the link is computed again here).
+   */
+  private async checkChain(
+    ev: RoomEvent,
+    hash: Uint8Array,
+    pre: { prev: string; link: Uint8Array } | null,
+  ): Promise<void> {
     if (toB64u(hash) !== ev.hash) {
       return this.warn(ev.room, 'chain_mismatch', `event ${ev.seq} does not match its hash`);
     }
     const prev = ev.seq === 1 ? toB64u(GENESIS_CHAIN) : this.chains.get(ev.room)?.get(ev.seq - 1);
-    if (prev !== undefined && toB64u(await nextChain(fromB64u(prev), hash)) !== ev.chain) {
-      return this.warn(
-        ev.room,
-        'chain_mismatch',
-        `event ${ev.seq} does not extend the chain of event ${ev.seq - 1}`,
-      );
+    if (prev !== undefined) {
+      const link = pre && pre.prev === prev ? pre.link : await nextChain(fromB64u(prev), hash);
+      if (toB64u(link) !== ev.chain) {
+        return this.warn(
+          ev.room,
+          'chain_mismatch',
+          `event ${ev.seq} does not extend the chain of event ${ev.seq - 1}`,
+        );
+      }
     }
     const known = this.chains.get(ev.room)?.get(ev.seq);
     const signed = this.heads.get(ev.room)?.get(ev.seq);

@@ -37,6 +37,8 @@ async function importKeys(keys: PublicKeysB64): Promise<UserKeys | null> {
 
 export class Pins {
   private readonly cache = new Map<string, UserKeys>();
+  private readonly pending = new Map<string, Promise<UserKeys | null>>();
+  private epoch = 0;
   private serverKeyCache: CryptoKey | null = null;
 
   constructor(private readonly ctx: Ctx) {}
@@ -64,17 +66,37 @@ export class Pins {
   async pinOwn(user: string, keys: PublicKeysB64): Promise<void> {
     const pin = await this.ctx.store.get<Pin>(storeKey.pin(user));
     if (!pin || !sameKeys(pin, keys)) await this.ctx.store.set(storeKey.pin(user), { ...keys, verified: true });
-    this.cache.delete(user);
+    this.forget(user);
   }
 
-  /** The pinned keys of a user (pinning them now if first seen); null when the server knows no such user. */
-  async keys(user: string): Promise<UserKeys | null> {
+  /**
+   * The pinned keys of a user (pinning them now if first seen); null when the server knows no such user.
+   * Concurrent callers for one user share one fetch and one import.
+   */
+  keys(user: string): Promise<UserKeys | null> {
     const cached = this.cache.get(user);
-    if (cached) return cached;
+    if (cached) return Promise.resolve(cached);
+    let pending = this.pending.get(user);
+    if (!pending) {
+      pending = this.load(user).finally(() => this.pending.delete(user));
+      this.pending.set(user, pending);
+    }
+    return pending;
+  }
+
+  private async load(user: string): Promise<UserKeys | null> {
+    const epoch = this.epoch;
     const pin = await this.refresh(user);
     const keys = pin ? await importKeys(pin) : null;
-    if (keys) this.cache.set(user, keys);
+    // A pin changed meanwhile (verify, own login): do not cache keys read before it.
+    if (keys && epoch === this.epoch) this.cache.set(user, keys);
     return keys;
+  }
+
+  private forget(user: string): void {
+    this.epoch += 1;
+    this.cache.delete(user);
+    this.pending.delete(user);
   }
 
   /** Fetches the served keys, compares them with the pin and warns on a change. */
@@ -127,7 +149,7 @@ export class Pins {
       encryption: keys.encryption,
       verified: true,
     });
-    this.cache.delete(user);
+    this.forget(user);
   }
 
   async isVerified(user: string): Promise<boolean> {

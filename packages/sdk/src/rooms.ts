@@ -54,6 +54,8 @@ export function normalizeUser(name: string): string {
 
 export class Rooms {
   private readonly folds = new Map<string, Fold>();
+  /** The rooms of the last list(), by id. */
+  private known = new Map<string, RoomSummary>();
   private readonly queue = new SerialQueue();
 
   constructor(
@@ -62,7 +64,9 @@ export class Rooms {
   ) {}
 
   async list(): Promise<RoomSummary[]> {
-    return (await this.ctx.api.get('/api/rooms', roomsAnswer)).rooms.map(toSummary);
+    const rooms = (await this.ctx.api.get('/api/rooms', roomsAnswer)).rooms.map(toSummary);
+    this.known = new Map(rooms.map((r) => [r.id, r]));
+    return rooms;
   }
 
   async publicList(): Promise<RoomSummary[]> {
@@ -78,6 +82,14 @@ export class Rooms {
     const open = includePublic ? pick(await this.publicList()) : undefined;
     if (open) return open;
     throw new ParleyError('UNKNOWN_ROOM', `unknown room "${idOrName}": not a room you are in`);
+  }
+
+  /**
+   * Like resolve, without a request when `idOrName` is the id of a room the last list() returned (its
+   * headSeq may be stale). The server still checks membership on every read.
+   */
+  async resolveCached(idOrName: string): Promise<RoomSummary> {
+    return this.known.get(idOrName) ?? this.resolve(idOrName);
   }
 
   async create(name: string, opts: { public?: boolean; members?: string[] } = {}): Promise<RoomSummary> {

@@ -67,6 +67,22 @@ export interface MembershipNotice {
   valid: boolean;
 }
 
+/** One page of a room's history, oldest first: its messages and its membership notices. */
+export interface HistoryPage {
+  messages: DecryptedMessage[];
+  notices: MembershipNotice[];
+  /** The page's oldest seq: pass it as `before` for the next older page; null when the page is empty. */
+  oldestSeq: number | null;
+  /** An older page exists. */
+  hasMore: boolean;
+}
+
+/** Unread messages of a room after its read mark, counted up to seq `upTo`. */
+export interface UnreadCount {
+  count: number;
+  upTo: number;
+}
+
 export interface RoomSummary {
   id: string;
   name: string;
@@ -135,6 +151,12 @@ export interface ParleyClient {
   send(room: string, text: string): Promise<{ seq: number }>;
   /** Decrypted and verified, oldest first; `before` pages back through history. */
   history(room: string, opts?: { limit?: number; before?: number }): Promise<DecryptedMessage[]>;
+  /** Like history, with the page's membership notices ("alice invited bob") and where the next page starts. */
+  historyPage(room: string, opts?: { limit?: number; before?: number }): Promise<HistoryPage>;
+  /** Remembers (in the store, so it survives a reload) that the room was read up to `seq`. */
+  markRead(room: string, seq: number): Promise<void>;
+  /** Per room id: messages from others after the read mark. */
+  unread(): Promise<Record<string, UnreadCount>>;
   typing(room: string): void;
 
   /**
