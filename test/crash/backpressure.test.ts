@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- these suites read, forge and
+   return parsed JSON answers and frames; typing each one would hide what the attack changes. */
 // [D4] Readers that stop reading cost bounded memory: a real server process, many sockets that never read,
 // a flood of large messages. Each stalled socket is cut off past maxBufferedBytes, the server's resident
 // memory (VmRSS, measured from outside) stays within a bound far below what the flood would pile up, and
@@ -49,10 +51,23 @@ describe('[D4] stalled readers', () => {
     const room = randomId();
     const sign = (type: 'create' | 'invite', target: string) =>
       signMemberEvent(
-        { v: 1, type, room, actor: alice.name, target, eventId: randomId(), ts: Date.now(), ...(type === 'create' ? { name: 'd4', public: false } : {}) },
+        {
+          v: 1,
+          type,
+          room,
+          actor: alice.name,
+          target,
+          eventId: randomId(),
+          ts: Date.now(),
+          ...(type === 'create' ? { name: 'd4', public: false } : {}),
+        },
         alice.pairs.signing.privateKey,
       );
-    await post('/api/rooms', { create: await sign('create', alice.name), invites: [await sign('invite', bob.name)] }, alice.token);
+    await post(
+      '/api/rooms',
+      { create: await sign('create', alice.name), invites: [await sign('invite', bob.name)] },
+      alice.token,
+    );
 
     const wsUrl = child.url.replace('http', 'ws') + '/api/connect';
     const open = async (u: TestUser) => {
@@ -65,7 +80,7 @@ describe('[D4] stalled readers', () => {
     for (const s of stalled) (s.ws as unknown as { _socket: { pause(): void } })._socket.pause();
     const reader = await open(bob);
     let received = 0;
-    reader.ws.on('message', (d) => {
+    reader.ws.on('message', (d: Buffer) => {
       if (String(d).startsWith('{"type":"event"')) received++;
     });
     const sender = await open(alice);
@@ -74,7 +89,10 @@ describe('[D4] stalled readers', () => {
 
     const base = await envelope(alice, room, 1);
     for (let i = 1; i <= MESSAGES; i++) {
-      sender.send({ type: 'send', envelope: { ...base, clientMsgId: randomId(), counter: i, ciphertext: CIPHERTEXT } });
+      sender.send({
+        type: 'send',
+        envelope: { ...base, clientMsgId: randomId(), counter: i, ciphertext: CIPHERTEXT },
+      });
       if (i % 20 === 0) {
         await sender.next((f) => f.type === 'ack' && f.seq === i + 2, 30_000);
         peak = Math.max(peak, child.rss());

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- these suites read, forge and
+   return parsed JSON answers and frames; typing each one would hide what the attack changes. */
 // Crash and load against a real server process [D1] [D2] [D3] [R1] [M5]: a loop of SIGKILLs under a steady
 // send load (CRASH_KILLS, default 3; `CRASH_KILLS=25 npx vitest run test/crash` for the long form). After
 // every restart each acked message is in the log exactly once at its acked seq, resends of unacked ones are
@@ -14,7 +16,12 @@ import { startChild, type Child } from '../support/child.ts';
 
 const KILLS = Number(process.env.CRASH_KILLS ?? 3);
 const HERD = Number(process.env.HERD_SOCKETS ?? (KILLS >= 20 ? 300 : 60));
-const ENV = { RATE_SEND_PER_MIN: '10000000', RATE_SEND_BURST: '10000000', RATE_FRAMES_PER_MIN: '10000000', RATE_FRAMES_BURST: '10000000' };
+const ENV = {
+  RATE_SEND_PER_MIN: '10000000',
+  RATE_SEND_BURST: '10000000',
+  RATE_FRAMES_PER_MIN: '10000000',
+  RATE_FRAMES_BURST: '10000000',
+};
 
 const dataDir = mkdtempSync(path.join(tmpdir(), 'parley-kill-'));
 let child: Child;
@@ -23,7 +30,12 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function call(method: string, url: string, body?: unknown, token?: string): Promise<{ status: number; body: any }> {
+async function call(
+  method: string,
+  url: string,
+  body?: unknown,
+  token?: string,
+): Promise<{ status: number; body: any }> {
   const res = await fetch(child.url + url, {
     method,
     headers: {
@@ -49,7 +61,16 @@ async function newRoom(owner: TestUser, others: TestUser[]): Promise<string> {
   const room = randomId();
   const sign = (type: 'create' | 'invite', target: string) =>
     signMemberEvent(
-      { v: 1, type, room, actor: owner.name, target, eventId: randomId(), ts: Date.now(), ...(type === 'create' ? { name: 'kill', public: false } : {}) },
+      {
+        v: 1,
+        type,
+        room,
+        actor: owner.name,
+        target,
+        eventId: randomId(),
+        ts: Date.now(),
+        ...(type === 'create' ? { name: 'kill', public: false } : {}),
+      },
       owner.pairs.signing.privateKey,
     );
   const create = await sign('create', owner.name);
@@ -115,7 +136,8 @@ async function verifyRooms(rooms: string[], reader: TestUser, acked: Map<string,
   const seen = new Map<string, { room: string; seq: number }[]>();
   for (const [room, events] of logs)
     for (const e of events)
-      if (e.kind === 'message') seen.set(e.content.clientMsgId, [...(seen.get(e.content.clientMsgId) ?? []), { room, seq: e.seq }]);
+      if (e.kind === 'message')
+        seen.set(e.content.clientMsgId, [...(seen.get(e.content.clientMsgId) ?? []), { room, seq: e.seq }]);
   for (const [id, at] of acked) expect(seen.get(id)).toEqual([at]);
   for (const [, at] of seen) expect(at).toHaveLength(1);
   return { spki, logs };
@@ -131,33 +153,41 @@ describe(`[D1] [D2] ${KILLS} x kill -9 under a steady send load`, () => {
     rooms = [await newRoom(users[0]!, [users[1]!, users[2]!]), await newRoom(users[1]!, [users[0]!, users[2]!])];
   });
 
-  it('every acked message survives exactly once, every chain and head verifies, after every restart', async () => {
-    const senders = users.flatMap((u) => [new Sender(u, rooms), new Sender(u, [...rooms].reverse())]);
-    const spki = (await call('GET', '/api/')).body.serverKey.spki;
-    let total = 0;
-    for (let k = 1; k <= KILLS; k++) {
-      const before = total;
-      const ackedNow = () => senders.reduce((n, s) => n + s.acked.size, 0);
-      while (ackedNow() < before + 20) await new Promise((r) => setTimeout(r, 10));
-      await new Promise((r) => setTimeout(r, 50 + Math.random() * 300));
-      await child.kill9();
-      const acked = new Map(senders.flatMap((s) => [...s.acked]));
-      total = acked.size;
-      child = await startChild(dataDir, ENV);
-      const check = await verifyRooms(rooms, users[2]!, acked);
-      expect(check.spki).toBe(spki);
-    }
-    await Promise.all(senders.map((s) => s.stop()));
-    const all = new Map(senders.flatMap((s) => [...s.acked]));
-    await verifyRooms(rooms, users[2]!, all);
-    const resends = senders.reduce((n, s) => n + s.resends, 0);
-    console.log(`crash: ${KILLS} kills, ${all.size} acked messages verified, ${resends} resends after a kill`);
-    expect(all.size).toBeGreaterThanOrEqual(20 * KILLS);
-  }, 120_000 + KILLS * 20_000);
+  it(
+    'every acked message survives exactly once, every chain and head verifies, after every restart',
+    async () => {
+      const senders = users.flatMap((u) => [new Sender(u, rooms), new Sender(u, [...rooms].reverse())]);
+      const spki = (await call('GET', '/api/')).body.serverKey.spki;
+      let total = 0;
+      for (let k = 1; k <= KILLS; k++) {
+        const before = total;
+        const ackedNow = () => senders.reduce((n, s) => n + s.acked.size, 0);
+        while (ackedNow() < before + 20) await new Promise((r) => setTimeout(r, 10));
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 300));
+        await child.kill9();
+        const acked = new Map(senders.flatMap((s) => [...s.acked]));
+        total = acked.size;
+        child = await startChild(dataDir, ENV);
+        const check = await verifyRooms(rooms, users[2]!, acked);
+        expect(check.spki).toBe(spki);
+      }
+      await Promise.all(senders.map((s) => s.stop()));
+      const all = new Map(senders.flatMap((s) => [...s.acked]));
+      await verifyRooms(rooms, users[2]!, all);
+      const resends = senders.reduce((n, s) => n + s.resends, 0);
+      console.log(`crash: ${KILLS} kills, ${all.size} acked messages verified, ${resends} resends after a kill`);
+      expect(all.size).toBeGreaterThanOrEqual(20 * KILLS);
+    },
+    120_000 + KILLS * 20_000,
+  );
 
   it(`[D3] a thundering herd of ${HERD} sockets resumes at once, each gets exactly what it missed, in order`, async () => {
     const heads = new Map<string, number>();
-    for (const room of rooms) heads.set(room, (await call('GET', `/api/rooms/${room}/events?limit=1`, undefined, users[0]!.token)).body.headSeq);
+    for (const room of rooms)
+      heads.set(
+        room,
+        (await call('GET', `/api/rooms/${room}/events?limit=1`, undefined, users[0]!.token)).body.headSeq,
+      );
     const wsUrl = child.url.replace('http', 'ws') + '/api/connect';
     const herd = Array.from({ length: HERD }, async (_, i) => {
       const u = users[i % users.length]!;

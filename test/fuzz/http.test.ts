@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- these suites read, forge and
+   return parsed JSON answers and frames; typing each one would hide what the attack changes. */
 // Fuzzing every HTTP route of protocol.md §5 through app.inject (DESIGN §6 Input): random, malformed,
 // truncated, oversized and type-confused bodies, path segments, queries and credentials. Per input: an
 // answer within 5 s, never a 5xx, the error shape and security headers on every answer. After each target:
@@ -21,7 +23,15 @@ import {
   type TestUser,
 } from '../support/server.ts';
 import { checkLog, readWholeLog } from '../support/log-check.ts';
-import { FUZZ_RUNS, fuzzTimeoutMs, hostileBody, hostileHeader, hostileSegment, weird } from './inputs.ts';
+import {
+  FUZZ_RUNS,
+  fuzzTimeoutMs,
+  hostileBody,
+  hostileHeader,
+  hostileSegment,
+  routerBreakingSegment,
+  weird,
+} from './inputs.ts';
 
 type Method = 'GET' | 'POST' | 'DELETE';
 interface Req {
@@ -45,7 +55,8 @@ const bearer = (u: TestUser) => ({ authorization: `Bearer ${u.token}` });
 async function send(req: Req): Promise<void> {
   inputs++;
   const res = await within(h.app.inject({ ...req, headers: req.headers ?? {} }), 5000, `${req.method} ${req.url}`);
-  if (res.statusCode >= 500) throw new Error(`${res.statusCode} for ${req.method} ${req.url.slice(0, 80)}: ${res.body}`);
+  if (res.statusCode >= 500)
+    throw new Error(`${res.statusCode} for ${req.method} ${req.url.slice(0, 80)}: ${res.body}`);
   expect(res.headers['x-content-type-options']).toBe('nosniff');
   expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   if (res.statusCode >= 400) expect(ERROR_CODES).toContain(JSON.parse(res.body).error.code);
@@ -123,7 +134,10 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
         salt: toB64u(randomBytes(16)),
         kdf: { name: 'PBKDF2-SHA256', iterations: 600_000 },
         newAuthKey: toB64u(randomBytes(32)),
-        keys: { signing: { public: 'AA', wrappedPrivate: 'AA' }, encryption: { public: 'AA', wrappedPrivate: 'AA' } },
+        keys: {
+          signing: { public: 'AA', wrappedPrivate: 'AA' },
+          encryption: { public: 'AA', wrappedPrivate: 'AA' },
+        },
       }),
     ),
   );
@@ -155,14 +169,21 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
   });
 
   it('POST /api/rooms/:id/shares', t, async () => {
-    const share = { recipient: bob.name, sessionId: randomId(), ciphertext: toB64u(randomBytes(384)), signature: toB64u(randomBytes(384)) };
+    const share = {
+      recipient: bob.name,
+      sessionId: randomId(),
+      ciphertext: toB64u(randomBytes(384)),
+      signature: toB64u(randomBytes(384)),
+    };
     await property(
-      fc.tuple(fc.oneof(fc.constant(room), hostileSegment), hostileBody({ shares: [share] })).map(([id, payload]) => ({
-        method: 'POST' as const,
-        url: `/api/rooms/${id}/shares`,
-        headers: json(alice),
-        payload,
-      })),
+      fc
+        .tuple(fc.oneof(fc.constant(room), hostileSegment), hostileBody({ shares: [share] }))
+        .map(([id, payload]) => ({
+          method: 'POST' as const,
+          url: `/api/rooms/${id}/shares`,
+          headers: json(alice),
+          payload,
+        })),
     );
   });
 
@@ -177,16 +198,27 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
     const url = fc.oneof(
       hostileSegment.map((s) => `/api/users/${s}/keys`),
       hostileSegment.map((s) => `/api/rooms/${s}`),
-      fc.tuple(fc.oneof(fc.constant(room), hostileSegment), query).map(
-        ([id, q]) => `/api/rooms/${id}/events?${new URLSearchParams(q as Record<string, string>).toString()}`,
+      fc
+        .tuple(fc.oneof(fc.constant(room), hostileSegment), query)
+        .map(([id, q]) => `/api/rooms/${id}/events?${new URLSearchParams(q).toString()}`),
+      fc.constantFrom(
+        '/api/',
+        '/api/health',
+        '/api/me',
+        '/api/sessions',
+        '/api/rooms',
+        '/api/rooms/public',
+        '/api/shares',
+        '/api/connect',
       ),
-      fc.constantFrom('/api/', '/api/health', '/api/me', '/api/sessions', '/api/rooms', '/api/rooms/public', '/api/shares', '/api/connect'),
     );
     return property(url.map((u) => ({ method: 'GET' as const, url: u, headers: bearer(bob) })));
   });
 
   it('DELETE /api/sessions/:id with hostile ids', t, () =>
-    property(hostileSegment.map((s) => ({ method: 'DELETE' as const, url: `/api/sessions/${s}`, headers: bearer(bob) }))),
+    property(
+      hostileSegment.map((s) => ({ method: 'DELETE' as const, url: `/api/sessions/${s}`, headers: bearer(bob) })),
+    ),
   );
 
   it('every route with hostile credentials, CSRF headers and content types', t, () => {
@@ -207,19 +239,22 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
         'x-csrf-token': hostileHeader,
         origin: hostileHeader,
         'sec-fetch-site': fc.constantFrom('cross-site', 'same-site', 'same-origin', 'none', ''),
-        'content-type': fc.oneof(hostileHeader, fc.constantFrom('text/plain', 'application/x-www-form-urlencoded')),
+        'content-type': fc.oneof(
+          hostileHeader,
+          fc.constantFrom('text/plain', 'application/x-www-form-urlencoded'),
+        ),
       },
       { requiredKeys: [] },
     );
     return property(
-      fc.tuple(fc.constantFrom(...routes), headers, fc.option(weird.map((w) => JSON.stringify(w) ?? ''))).map(
-        ([[method, url], hs, body]) => ({
+      fc
+        .tuple(fc.constantFrom(...routes), headers, fc.option(weird.map((w) => JSON.stringify(w) ?? '')))
+        .map(([[method, url], hs, body]) => ({
           method,
           url,
-          headers: hs as Record<string, string>,
+          headers: hs,
           ...(body === null ? {} : { payload: body }),
-        }),
-      ),
+        })),
     );
   });
 
@@ -228,4 +263,22 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
     const path = fc.array(hostileSegment, { maxLength: 4 }).map((segs) => `/api/${segs.join('/')}`);
     return property(fc.tuple(method, path).map(([m, url]) => ({ method: m, url, headers: bearer(alice) })));
   });
+
+  // KNOWN BUG (server, reported): Fastify answers these from its router with its own error body, which echoes
+  // the URL, and without the security headers, because buildApp sets no `frameworkErrors` handler. When
+  // fixed, this test fails: turn it into a plain `it`.
+  it.fails(
+    'KNOWN BUG: a malformed or over-long URL answers with the error table and security headers',
+    async () => {
+      await property(
+        fc
+          .tuple(fc.constantFrom('/api/rooms/', '/api/users/', '/api/sessions/'), routerBreakingSegment)
+          .map(([p, seg]) => ({
+            method: 'GET' as const,
+            url: p + seg,
+            headers: bearer(bob),
+          })),
+      );
+    },
+  );
 });

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- these suites read, forge and
+   return parsed JSON answers and frames; typing each one would hide what the attack changes. */
 // Hostile inputs for the server's edges: random JSON, type-confused values, a valid body with one part
 // broken, truncated or oversized text, and raw bytes. Every target mixes them so a valid shape is the
 // starting point and the server's validation is walked field by field.
@@ -74,14 +76,12 @@ export function mutate(valid: unknown): fc.Arbitrary<unknown> {
   return fc.oneof(
     fc.tuple(at, weird).map(([p, w]) => (p.length === 0 ? w : setPath(valid, p, (o, k) => (o[k] = w)))),
     at.map((p) => setPath(valid, p, (o, k) => (Array.isArray(o) ? o.splice(Number(k), 1) : delete o[k]))),
-    fc
-      .tuple(at, fc.oneof(fc.string({ maxLength: 10 }), fc.constant('__proto__')), weird)
-      .map(([p, key, w]) =>
-        setPath(valid, p.slice(0, -1), (o, k) => {
-          const target = o[k];
-          if (target && typeof target === 'object' && !Array.isArray(target)) target[key] = w;
-        }),
-      ),
+    fc.tuple(at, fc.oneof(fc.string({ maxLength: 10 }), fc.constant('__proto__')), weird).map(([p, key, w]) =>
+      setPath(valid, p.slice(0, -1), (o, k) => {
+        const target = o[k];
+        if (target && typeof target === 'object' && !Array.isArray(target)) target[key] = w;
+      }),
+    ),
   );
 }
 
@@ -101,14 +101,29 @@ export function hostileBody(valid: unknown): fc.Arbitrary<string> {
 /** Path segments: random text (encoded), encodings that decode to trouble, and plain odd strings. */
 export const hostileSegment: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 40 }).map(encodeURIComponent),
-  fc.constantFrom('%00', '%ZZ', '%', '..', '%2e%2e%2f', 'AAAAAAAAAAAAAAAAAAAAAA', 'A'.repeat(5000), '@server'),
+  fc.constantFrom('%00', '%2e%2e%2f', '..', 'AAAAAAAAAAAAAAAAAAAAAA', 'A'.repeat(100), '@server', '%F0%9F%92%A9'),
   fc.base64String({ minLength: 20, maxLength: 24 }).map((s) => s.replace(/\+/g, '-').replace(/\//g, '_')),
+);
+
+/**
+ * URLs Fastify's router refuses before any hook runs: bad percent-encoding, a parameter over 100 characters.
+ * Kept apart: today they bypass the error table and the security headers (see test/fuzz/http.test.ts).
+ */
+export const routerBreakingSegment: fc.Arbitrary<string> = fc.oneof(
+  fc.constantFrom('%', '%ZZ', '%E0%A4%A', 'A%'),
+  fc.integer({ min: 101, max: 5000 }).map((n) => 'A'.repeat(n)),
 );
 
 /** Header values an attacker can send (printable ASCII: anything else never leaves a real client). */
 export const hostileHeader: fc.Arbitrary<string> = fc.oneof(
   fc.string({ maxLength: 120 }).filter((s) => /^[\x20-\x7e]*$/.test(s)),
-  fc.constantFrom('Bearer ', 'Bearer x', `Bearer ${'A'.repeat(43)}`, '__Host-parley=', 'application/json; charset=utf-16'),
+  fc.constantFrom(
+    'Bearer ',
+    'Bearer x',
+    `Bearer ${'A'.repeat(43)}`,
+    '__Host-parley=',
+    'application/json; charset=utf-16',
+  ),
 );
 
 export type { Json };

@@ -1,3 +1,5 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- these suites read, forge and
+   return parsed JSON answers and frames; typing each one would hide what the attack changes. */
 // Fuzzing every WebSocket frame type of protocol.md §6 on a real socket: mutated hello / send / typing /
 // ping / key_request frames, random JSON, truncated text, binary and oversized frames. After every input a
 // ping must be answered (no hang); a bad frame gets an `error` frame with a known code (never INTERNAL) and
@@ -33,7 +35,7 @@ class FuzzSocket {
   private readonly closed: Promise<number>;
 
   private constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
+    ws.on('message', (data: Buffer) => {
       const f = JSON.parse(String(data));
       if (f.type === 'pong' && typeof f.n === 'number') this.waiting.get(f.n)?.();
       if (f.type === 'error') this.errors.push(f.code);
@@ -105,15 +107,24 @@ async function fire(input: Input, hello = true): Promise<void> {
 
 const frameOf = (valid: unknown): fc.Arbitrary<Input> =>
   fc.oneof(
-    { weight: 8, arbitrary: mutate(valid).map((v) => ({ text: JSON.stringify(v) ?? 'null', violation: 'none' as const })) },
-    { weight: 2, arbitrary: weird.map((v) => ({ text: JSON.stringify(v) ?? 'null', violation: 'none' as const })) },
+    {
+      weight: 8,
+      arbitrary: mutate(valid).map((v) => ({ text: JSON.stringify(v) ?? 'null', violation: 'none' as const })),
+    },
+    {
+      weight: 2,
+      arbitrary: weird.map((v) => ({ text: JSON.stringify(v) ?? 'null', violation: 'none' as const })),
+    },
     {
       weight: 1,
       arbitrary: fc
         .nat({ max: JSON.stringify(valid).length - 1 })
         .map((n) => ({ text: JSON.stringify(valid).slice(0, n), violation: 'json' as const })),
     },
-    { weight: 1, arbitrary: fc.constant({ text: JSON.stringify(valid), binary: true, violation: 'binary' as const }) },
+    {
+      weight: 1,
+      arbitrary: fc.constant({ text: JSON.stringify(valid), binary: true, violation: 'binary' as const }),
+    },
     {
       weight: 1,
       arbitrary: fc.constant({

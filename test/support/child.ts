@@ -29,7 +29,7 @@ export function startChild(dataDir: string, env: Record<string, string> = {}): P
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
-    proc.stdout!.on('data', (d: Buffer) => {
+    proc.stdout.on('data', (d: Buffer) => {
       out += String(d);
       const m = /listening on (http:\/\/\S+)/.exec(out);
       if (!m) return;

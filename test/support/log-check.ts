@@ -24,7 +24,7 @@ export async function checkLog(
   serverSpki: string,
 ): Promise<LogCheck> {
   const problems: string[] = [];
-  let chain = GENESIS_CHAIN;
+  let chain: Uint8Array = GENESIS_CHAIN;
   const chains = new Map<number, string>();
   for (const [i, e] of events.entries()) {
     if (e.seq !== i + 1) problems.push(`seq ${e.seq} at position ${i + 1}`);
@@ -37,7 +37,8 @@ export async function checkLog(
   const key = await importPublicKey('signing', fromB64u(serverSpki));
   if (!key) return { ok: false, problems: [...problems, 'server key does not import'] };
   for (const h of heads) {
-    if (!(await rsaVerify(key, fromB64u(h.signature), headBytes(h)))) problems.push(`head ${h.seq}: bad signature`);
+    if (!(await rsaVerify(key, fromB64u(h.signature), headBytes(h))))
+      problems.push(`head ${h.seq}: bad signature`);
     const expected = chains.get(h.seq);
     if (expected !== undefined && expected !== h.chain) problems.push(`head ${h.seq}: chain differs`);
   }

@@ -1,0 +1,392 @@
+/* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- these suites read, forge and
+   return parsed JSON answers and frames; typing each one would hide what the attack changes. */
+// The SDK against a malicious server that holds the real server key: every attack of docs/security.md that
+// the server itself could mount, each test naming the attack and the rule that stops it. The server's forged
+// logs are internally consistent (rechained, countersigned), so what catches them is end-to-end.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  fromB64u,
+  generateRsaKeyPair,
+  headBytes,
+  randomBytes,
+  randomId,
+  rsaDecrypt,
+  rsaSign,
+  sealShare,
+  toB64u,
+  type RoomEvent,
+} from '@parley/protocol';
+import type { IntegrityWarning, ParleyClient } from '../../packages/sdk/src/index.ts';
+import { adversary, PASSWORD, rechain, until, type Adversary } from './adversary.ts';
+
+let a: Adversary;
+let alice: ParleyClient;
+let bob: ParleyClient;
+let carol: ParleyClient;
+let mallory: ParleyClient;
+const warnings = new Map<string, IntegrityWarning[]>();
+
+beforeAll(async () => {
+  a = await adversary();
+  [alice, bob, carol, mallory] = ['alice', 'bob', 'carol', 'mallory'].map((u) => a.client(u)) as [
+    ParleyClient,
+    ParleyClient,
+    ParleyClient,
+    ParleyClient,
+  ];
+  await Promise.all([
+    alice.register('alice', PASSWORD),
+    bob.register('bob', PASSWORD),
+    carol.register('carol', PASSWORD),
+    mallory.register('mallory', PASSWORD),
+  ]);
+  for (const [name, c] of [
+    ['alice', alice],
+    ['bob', bob],
+    ['carol', carol],
+    ['mallory', mallory],
+  ] as const) {
+    warnings.set(name, []);
+    c.on('integrity', (w) => warnings.get(name)!.push(w));
+  }
+}, 120_000);
+afterAll(() => a?.close());
+
+const kinds = (user: string, room: string) =>
+  warnings
+    .get(user)!
+    .filter((w) => w.room === room)
+    .map((w) => w.kind);
+
+async function roomWith(text: string[], members = ['bob']) {
+  const room = await alice.createRoom(`r-${randomId().slice(0, 6)}`, { members });
+  for (const t of text) await alice.send(room.id, t);
+  return room.id;
+}
+
+async function forged(body: any, edit: (events: RoomEvent[]) => RoomEvent[] | Promise<RoomEvent[]>) {
+  const { events, head } = await rechain(a.key, await edit(body.events));
+  return { events, heads: [head], headSeq: head.seq };
+}
+
+const messages = (events: RoomEvent[]) => events.filter((e) => e.kind === 'message');
+
+/** Serves `user` a rewritten, consistently re-chained and countersigned log of `room` while `run` runs. */
+async function withForgedLog<T>(
+  user: string,
+  room: string,
+  edit: (events: RoomEvent[]) => RoomEvent[],
+  run: () => Promise<T>,
+): Promise<T> {
+  const real = await fetchLog(room);
+  const body = await forged(real, edit);
+  a.http = (who, url, b) =>
+    who === user && url.includes(`/api/rooms/${room}/events`) && b?.events ? body : undefined;
+  try {
+    return await run();
+  } finally {
+    a.http = null;
+  }
+}
+
+async function fetchLog(room: string) {
+  const token = (await a.stores.get('alice')!.get<{ token: string }>('session'))!.token;
+  const res = await fetch(`${a.url}/api/rooms/${room}/events?after=0&limit=500`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return await res.json();
+}
+
+describe("[M4] [R1] a server that drops, reorders or replays one sender's messages (with a valid chain and head)", () => {
+  it('[M4] drop: a message removed from the log and the rest renumbered is a counter_gap', async () => {
+    const room = await roomWith(['one', 'two', 'three']);
+    const shown = await withForgedLog(
+      'bob',
+      room,
+      (ev) => ev.filter((e) => !(e.kind === 'message' && e.content.counter === 2)),
+      () => bob.history(room),
+    );
+    expect(shown.map((m) => m.text)).toEqual(['one', 'three']);
+    expect(kinds('bob', room)).toContain('counter_gap');
+    expect(kinds('bob', room)).not.toContain('bad_head');
+  });
+
+  it('[M4] reorder: two messages swapped is a counter_replay', async () => {
+    const room = await roomWith(['one', 'two', 'three']);
+    await withForgedLog(
+      'bob',
+      room,
+      (ev) => {
+        const i = ev.findIndex((e) => e.kind === 'message' && e.content.counter === 2);
+        return [...ev.slice(0, i), ev[i + 1]!, ev[i]!, ...ev.slice(i + 2)];
+      },
+      () => bob.history(room),
+    );
+    expect(kinds('bob', room)).toContain('counter_replay');
+  });
+
+  it('[M1] [M4] replay: a message served twice is shown once; the copy is replayed', async () => {
+    const room = await roomWith(['one', 'two']);
+    const shown = await withForgedLog(
+      'bob',
+      room,
+      (ev) => [...ev, messages(ev)[0]!],
+      () => bob.history(room),
+    );
+    expect(shown.map((m) => [m.text, m.status])).toEqual([
+      ['one', 'ok'],
+      ['two', 'ok'],
+      [undefined, 'replayed'],
+    ]);
+    expect(kinds('bob', room)).toContain('counter_replay');
+  });
+
+  // KNOWN GAP (SDK, reported): handleEvent treats a live seq jump as 'not contiguous' and resets counters, but never reports it. When fixed, this fails: turn it into a plain `it`.
+  it.fails(
+    'KNOWN GAP: [R1] [D3] drop on the live stream: a seq that never arrives is reported as a gap',
+    async () => {
+      const room = await roomWith(['before']);
+      await bob.connect();
+      let dropped = 0;
+      a.frame = (who, f) =>
+        who === 'bob' &&
+        f.type === 'event' &&
+        f.event.room === room &&
+        f.event.content.counter === 2 &&
+        dropped++ === 0
+          ? []
+          : [f];
+      await alice.send(room, 'dropped');
+      await alice.send(room, 'after');
+      await until(() => (kinds('bob', room).length > 0 ? true : undefined), 5000).catch(() => undefined);
+      a.frame = null;
+      await bob.disconnect();
+      expect(dropped).toBe(1);
+      expect(kinds('bob', room)).toContain('gap');
+    },
+  );
+});
+
+describe('[M5] the server countersignature', () => {
+  it('[M5] forged: a head with a random signature, or signed by another key, is bad_head', async () => {
+    const other = await generateRsaKeyPair('signing');
+    for (const forge of ['random', 'other key'] as const) {
+      const room = await roomWith(['one']);
+      const real = await fetchLog(room);
+      const { signature: _s, ...unsigned } = real.heads[real.heads.length - 1];
+      const signature =
+        forge === 'random'
+          ? toB64u(randomBytes(384))
+          : toB64u(await rsaSign(other.privateKey, headBytes(unsigned)));
+      a.http = (who, url, b) =>
+        who === 'bob' && url.includes(`/api/rooms/${room}/events`) && b?.events
+          ? { ...b, heads: [{ ...unsigned, signature }] }
+          : undefined;
+      await bob.history(room);
+      a.http = null;
+      expect([forge, kinds('bob', room)]).toEqual([forge, ['bad_head']]);
+    }
+  });
+
+  // KNOWN GAP (SDK, reported): a page whose heads were removed raises nothing; only heads that are present are checked. When fixed, this fails: turn it into a plain `it`.
+  it.fails('KNOWN GAP: [M5] stripped: history without any head covering its events is reported', async () => {
+    const room = await roomWith(['one', 'two']);
+    a.http = (who, url, b) =>
+      who === 'bob' && url.includes(`/api/rooms/${room}/events`) && b?.events ? { ...b, heads: [] } : undefined;
+    await bob.history(room);
+    a.http = null;
+    expect(kinds('bob', room)).toContain('bad_head');
+  });
+});
+
+describe('[R1] [M5] a fork: two different histories for one room', () => {
+  it('is detected when the chain heads a member was served are compared', async () => {
+    const room = await roomWith(['one', 'two', 'three']);
+    expect((await bob.history(room)).map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    // Later the server shows bob another past (the one it shows carol, say): valid chain, valid head.
+    await withForgedLog(
+      'bob',
+      room,
+      (ev) => ev.filter((e) => !(e.kind === 'message' && e.content.counter === 2)),
+      () => bob.history(room),
+    );
+    expect(warnings.get('bob')!.filter((w) => w.room === room && /fork/.test(w.detail))).not.toEqual([]);
+  });
+});
+
+describe('[R2] membership the server made up (the 2022 Matrix attack)', () => {
+  it('a forged invite in a consistent, countersigned log gets no key share and is flagged', async () => {
+    const room = await roomWith(['before'], ['bob']);
+    const real = await fetchLog(room);
+    const invite = real.events.find((e: any) => e.kind === 'member' && e.content.type === 'invite');
+    const forgedInvite = {
+      ...invite,
+      sender: 'alice',
+      content: { ...invite.content, target: 'mallory', eventId: randomId(), signature: toB64u(randomBytes(384)) },
+    };
+    const body = await forged(real, (ev) => [...ev, forgedInvite]);
+    a.http = (who, url, b) => {
+      if (who !== 'alice') return undefined;
+      if (url.includes(`/api/rooms/${room}/events`) && b?.events) return body;
+      if (url.endsWith(`/api/rooms/${room}`) && b?.members)
+        return { ...b, members: [...b.members, { user: 'mallory', role: 'member' }] };
+      return undefined;
+    };
+    a.sent.length = 0;
+    await alice.send(room, 'members only');
+    a.http = null;
+    const recipients = a.sent
+      .filter((s) => s.url.includes('/shares'))
+      .flatMap((s) => s.body.shares.map((x: any) => x.recipient));
+    expect(recipients).not.toContain('mallory');
+    expect(kinds('alice', room)).toContain('invalid_membership');
+  });
+});
+
+describe('[K6] [M2] a swapped public key', () => {
+  it('raises keychange, and the room key still goes only to the pinned key', async () => {
+    await alice.contact('bob'); // pinned on first sight
+    const token = (await a.stores.get('alice')!.get<{ token: string }>('session'))!.token;
+    const malloryKeys = await (
+      await fetch(`${a.url}/api/users/mallory/keys`, { headers: { authorization: `Bearer ${token}` } })
+    ).json();
+    a.http = (who, url, b) =>
+      who === 'alice' && url.endsWith('/api/users/bob/keys')
+        ? { ...malloryKeys, user: 'bob' }
+        : b
+          ? undefined
+          : undefined;
+    const changed = new Promise((r) => alice.on('keychange', (k) => k.user === 'bob' && r(k)));
+    expect((await alice.contact('bob')).keyChanged).toBe(true);
+    await changed;
+    a.sent.length = 0;
+    const room = await alice.createRoom('swap', { members: ['bob'] });
+    await alice.send(room.id, 'for bob only');
+    a.http = null;
+    const share = a.sent
+      .filter((s) => s.url.includes('/shares'))
+      .flatMap((s) => s.body.shares)
+      .find((x: any) => x.recipient === 'bob');
+    expect(share).toBeDefined();
+    const account = async (u: string) => (await a.stores.get(u)!.get<{ encryption: CryptoKey }>('account'))!;
+    expect(await rsaDecrypt((await account('mallory')).encryption, fromB64u(share.ciphertext))).toBeNull();
+    expect(await rsaDecrypt((await account('bob')).encryption, fromB64u(share.ciphertext))).not.toBeNull();
+    expect((await bob.history(room.id)).map((m) => m.status)).toEqual(['ok']);
+  });
+});
+
+describe('[M2] key shares the server makes up or redirects', () => {
+  async function sharesFor(user: string) {
+    const token = (await a.stores.get(user)!.get<{ token: string }>('session'))!.token;
+    return (await (await fetch(`${a.url}/api/shares`, { headers: { authorization: `Bearer ${token}` } })).json())
+      .shares as any[];
+  }
+
+  it('forged (signed by someone else), misaddressed, and replayed from another room: all refused', async () => {
+    const roomA = await roomWith(['secret'], ['bob', 'carol']);
+    const roomB = await roomWith([], ['bob']);
+    const log = await fetchLog(roomA);
+    const msg = log.events.find((e: any) => e.kind === 'message');
+    const sessionId = msg.content.sessionId;
+    const genuineForCarol = (await sharesFor('carol')).find((s) => s.room === roomA);
+    const genuineForBob = (await sharesFor('bob')).find((s) => s.room === roomA);
+    const malloryAccount = (await a.stores.get('mallory')!.get<{ signing: CryptoKey }>('account'))!;
+    const bobKeys = await (
+      await fetch(`${a.url}/api/users/bob/keys`, {
+        headers: {
+          authorization: `Bearer ${(await a.stores.get('bob')!.get<{ token: string }>('session'))!.token}`,
+        },
+      })
+    ).json();
+    const { importPublicKey } = await import('@parley/protocol');
+    const bobEnc = (await importPublicKey('encryption', fromB64u(bobKeys.encryption)))!;
+    const forgedShare = await sealShare({
+      room: roomA,
+      sender: 'alice',
+      signingKey: malloryAccount.signing,
+      recipient: 'bob',
+      recipientEncryptionKey: bobEnc,
+      session: { sessionId, index: 0, chainKey: randomBytes(32) },
+    });
+    const fakes = [
+      { ...forgedShare, id: 900001, room: roomA, sender: 'alice' },
+      { ...genuineForCarol, id: 900002, recipient: 'bob' },
+      { ...genuineForBob, id: 900003, room: roomB },
+    ];
+    a.http = (who, url, b) =>
+      who === 'bob' && url.endsWith('/api/shares') && b?.shares ? { shares: fakes } : undefined;
+    const shown = await bob.history(roomA);
+    a.http = null;
+    expect(shown.map((m) => m.status)).toEqual(['missing_key']);
+    // The genuine share, once the server stops lying, still opens the message: nothing was overwritten.
+    expect((await bob.history(roomA)).map((m) => [m.status, m.text])).toEqual([['ok', 'secret']]);
+  });
+});
+
+describe('[M4] [M1] messages moved or altered', () => {
+  // KNOWN GAP (SDK, reported): envelope.room is not compared with event.room: the copy shows as missing_key (and asks the sender for a key) instead of tampered; it is never shown as ok. When fixed, this fails: turn it into a plain `it`.
+  it.fails('KNOWN GAP: [M4] a message from one room replayed into another is shown as tampered', async () => {
+    const roomA = await roomWith(['from A']);
+    const roomB = await roomWith(['from B']);
+    const fromA = messages((await fetchLog(roomA)).events)[0]!;
+    const shown = await withForgedLog(
+      'bob',
+      roomB,
+      (ev) => [...ev, { ...fromA, room: roomB }],
+      () => bob.history(roomB),
+    );
+    expect(shown.map((m) => m.text)).toEqual(['from B', undefined]);
+    expect(shown[1]!.status).not.toBe('ok');
+    expect(['tampered', 'bad_signature']).toContain(shown[1]!.status);
+  });
+
+  it('[M4] [M6] tampered ciphertext on the live stream is bad_signature', async () => {
+    const room = await roomWith([]);
+    await bob.connect();
+    a.frame = (who, f) => {
+      if (who === 'bob' && f.type === 'event' && f.event.room === room && f.event.kind === 'message')
+        f.event.content.ciphertext = toB64u(randomBytes(fromB64u(f.event.content.ciphertext).length));
+      return [f];
+    };
+    const got = new Promise<any>((r) => bob.on('message', (m) => m.room === room && r(m)));
+    await alice.send(room, 'live');
+    const m = await got;
+    a.frame = null;
+    await bob.disconnect();
+    expect([m.status, m.text]).toEqual(['bad_signature', undefined]);
+  });
+});
+
+describe('[§0] a downgraded protocol version', () => {
+  it('an event with v: 0 in history is refused, never shown', async () => {
+    const room = await roomWith(['v1 message']);
+    const real = await fetchLog(room);
+    const down = real.events.map((e: any) =>
+      e.kind === 'message' ? { ...e, content: { ...e.content, v: 0 } } : e,
+    );
+    a.http = (who, url, b) =>
+      who === 'bob' && url.includes(`/api/rooms/${room}/events`) && b?.events ? { ...b, events: down } : undefined;
+    const outcome = await bob.history(room).then(
+      (ms) => ms.map((m) => m.status),
+      (e: unknown) => (e as { code?: string }).code ?? 'error',
+    );
+    a.http = null;
+    expect(outcome).not.toEqual(['ok']);
+  });
+
+  // KNOWN GAP (SDK, reported): a frame that fails the schema (v: 0) is dropped silently by the connection: no status, no warning. When fixed, this fails: turn it into a plain `it`.
+  it.fails('KNOWN GAP: [§0] a live event with v: 0 is reported, not silently skipped', async () => {
+    const room = await roomWith([]);
+    await bob.connect();
+    a.frame = (who, f) =>
+      who === 'bob' && f.type === 'event' && f.event.room === room && f.event.kind === 'message'
+        ? [{ ...f, event: { ...f.event, content: { ...f.event.content, v: 0 } } }]
+        : [f];
+    await alice.send(room, 'downgraded');
+    await alice.send(room, 'next');
+    await new Promise((r) => setTimeout(r, 1000));
+    a.frame = null;
+    await bob.disconnect();
+    expect(kinds('bob', room).length).toBeGreaterThan(0);
+  });
+});
