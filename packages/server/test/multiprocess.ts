@@ -1,11 +1,11 @@
 // [D6] Two real server processes on one PostgreSQL and one Redis, started as `npm start` starts them. Alice
 // is on process A, Bob reaches process B through a load balancer; they chat with real end-to-end crypto
 // (the SDK). B is killed with SIGKILL; the balancer sends Bob to A; his client resumes with nothing lost
-// and nothing duplicated. Runs when TEST_DATABASE_URL and TEST_REDIS_URL are set (CI sets both).
+// and nothing duplicated. backends.test.ts runs it when TEST_DATABASE_URL and TEST_REDIS_URL are set.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, MemoryKeyStore, type DecryptedMessage, type ParleyClient } from '@parley/sdk';
 import { nodeWebSocket } from '@parley/sdk/node';
-import { TEST_DATABASE_URL, TEST_REDIS_URL, clearPrefix, dropSchema, runId } from './contract/backends.ts';
+import { clearPrefix, dropSchema, runId } from './contract/backends.ts';
 import { balancer, startProcess, type Balancer, type ServerProcess } from './support/processes.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -35,10 +35,7 @@ function waitFor<T>(c: ParleyClient, event: 'message' | 'presence', match: (v: T
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
 
-if (TEST_DATABASE_URL && TEST_REDIS_URL) {
-  const databaseUrl = TEST_DATABASE_URL;
-  const redisUrl = TEST_REDIS_URL;
-
+export function multiProcessSuite(databaseUrl: string, redisUrl: string): void {
   describe('[D6] several server processes on PostgreSQL + Redis', () => {
     const schema = runId('mp');
     const prefix = `${runId('mp')}:`;
