@@ -239,11 +239,9 @@ describe('[ASVS 7.4.1] [ASVS 7.5.2] sockets end with their session', () => {
 });
 
 describe('[ASVS 7.4.1] a socket opened before logout, still waiting to say hello', () => {
-  // KNOWN BUG (server, reported): the hub learns of a socket only at its hello, so the logout's close misses it,
-  // and hello does not re-check the session: the socket gets `ready` and live events. When fixed, this fails:
-  // turn it into a plain `it`.
-  it.fails(
-    'KNOWN BUG: is closed by the logout, or refused at its hello: a dead session reads nothing',
+  // The hub learns of a socket only at its hello, so the logout's close can miss it; hello re-checks the session.
+  it(
+    'is closed by the logout, or refused at its hello: a dead session reads nothing',
     async () => {
       const u = await register(h, uniqueName('early'), 1);
       const room = await createRoom(h, bob, { invite: [u] });

@@ -264,11 +264,10 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
     return property(fc.tuple(method, path).map(([m, url]) => ({ method: m, url, headers: bearer(alice) })));
   });
 
-  // KNOWN BUG (server, reported): Fastify answers these from its router with its own error body, which echoes
-  // the URL, and without the security headers, because buildApp sets no `frameworkErrors` handler. When
-  // fixed, this test fails: turn it into a plain `it`.
-  it.fails(
-    'KNOWN BUG: a malformed or over-long URL answers with the error table and security headers',
+  // Fastify's router answers these before any route or hook: buildApp's `frameworkErrors` handler keeps them
+  // in the error table, with the security headers.
+  it(
+    'a malformed or over-long URL answers with the error table and security headers',
     async () => {
       await property(
         fc

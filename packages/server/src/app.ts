@@ -1,7 +1,7 @@
 // buildApp(deps): the Fastify instance with every route and the WebSocket gateway attached. Never listens
 // (STYLE 8): tests use app.inject() or listen on port 0 themselves.
 import { readFileSync } from 'node:fs';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import type { Config } from './config.ts';
 import type { Bus } from './bus/bus.ts';
@@ -14,8 +14,8 @@ import { Hub, type Peer } from './realtime/hub.ts';
 import { Sequencer } from './realtime/sequencer.ts';
 import { Gateway } from './realtime/gateway.ts';
 import { RoomService, ensureGeneralRoom } from './rooms/room-service.ts';
-import { installErrorHandlers } from './http/errors.ts';
-import { installCors, installJsonParser, installSecurityHeaders } from './http/hooks.ts';
+import { installErrorHandlers, sendError } from './http/errors.ts';
+import { installCors, installJsonParser, installSecurityHeaders, setSecurityHeaders } from './http/hooks.ts';
 import { metaRoutes } from './http/routes/meta.ts';
 import { accountRoutes } from './http/routes/account.ts';
 import { sessionRoutes } from './http/routes/session.ts';
@@ -46,6 +46,12 @@ function fastifyOptions(config: Config) {
   return {
     logger: logger(config),
     bodyLimit: config.bodyLimitBytes,
+    // Router errors (a malformed or over-long URL) answer from the error table with the usual headers, instead
+    // of Fastify's own body that echoes the URL.
+    frameworkErrors: (_err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+      setSecurityHeaders(req, reply);
+      return sendError(reply, 'BAD_REQUEST', 'the URL is malformed or too long');
+    },
     // A hop count means "trust the n closest proxies": proxy-addr's function form says exactly that.
     trustProxy:
       typeof config.trustProxy === 'number'

@@ -1,6 +1,6 @@
 // Cross-cutting HTTP behaviour: a strict JSON parser, security headers on every answer, CORS for the
 // allow-listed origins (the web client on :5000 talks to the API on :8000).
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../errors.ts';
 import { originAllowed } from '../security/request-auth.ts';
 
@@ -20,16 +20,18 @@ export function installJsonParser(app: FastifyInstance): void {
   });
 }
 
+/** The headers every answer carries, including the ones Fastify's router writes before any hook runs. */
+export function setSecurityHeaders(req: FastifyRequest, reply: FastifyReply): void {
+  void reply.header('content-security-policy', CSP);
+  void reply.header('x-content-type-options', 'nosniff');
+  void reply.header('referrer-policy', 'no-referrer');
+  void reply.header('x-frame-options', 'DENY');
+  void reply.header('cache-control', 'no-store');
+  if (req.protocol === 'https') void reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+}
+
 export function installSecurityHeaders(app: FastifyInstance): void {
-  app.addHook('onSend', async (req, reply) => {
-    void reply.header('content-security-policy', CSP);
-    void reply.header('x-content-type-options', 'nosniff');
-    void reply.header('referrer-policy', 'no-referrer');
-    void reply.header('x-frame-options', 'DENY');
-    void reply.header('cache-control', 'no-store');
-    if (req.protocol === 'https')
-      void reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
-  });
+  app.addHook('onSend', async (req, reply) => setSecurityHeaders(req, reply));
 }
 
 export function installCors(app: FastifyInstance, allowed: readonly string[]): void {
