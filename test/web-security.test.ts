@@ -240,23 +240,20 @@ describe('[ASVS 7.4.1] [ASVS 7.5.2] sockets end with their session', () => {
 
 describe('[ASVS 7.4.1] a socket opened before logout, still waiting to say hello', () => {
   // The hub learns of a socket only at its hello, so the logout's close can miss it; hello re-checks the session.
-  it(
-    'is closed by the logout, or refused at its hello: a dead session reads nothing',
-    async () => {
-      const u = await register(h, uniqueName('early'), 1);
-      const room = await createRoom(h, bob, { invite: [u] });
-      const early = await TestSocket.open(h.wsUrl, { authorization: `Bearer ${u.token}` });
-      expect((await http('POST', '/api/logout', bearer(u))).status).toBe(204);
-      await new Promise((r) => setTimeout(r, 200));
-      if (early.ws.readyState === WebSocket.OPEN) early.send({ type: 'hello', v: 1 });
-      await http('POST', '/api/chat', bearer(bob), { envelope: await envelope(bob, room, 1) });
-      const outcome = await Promise.race([
-        early.closed.then((c) => `closed ${c.code}`),
-        early.next((f) => f.type === 'ready' || f.type === 'event', 3000).then((f) => `got ${f.type}`),
-      ]);
-      expect(outcome).toBe('closed 1008');
-    },
-  );
+  it('is closed by the logout, or refused at its hello: a dead session reads nothing', async () => {
+    const u = await register(h, uniqueName('early'), 1);
+    const room = await createRoom(h, bob, { invite: [u] });
+    const early = await TestSocket.open(h.wsUrl, { authorization: `Bearer ${u.token}` });
+    expect((await http('POST', '/api/logout', bearer(u))).status).toBe(204);
+    await new Promise((r) => setTimeout(r, 200));
+    if (early.ws.readyState === WebSocket.OPEN) early.send({ type: 'hello', v: 1 });
+    await http('POST', '/api/chat', bearer(bob), { envelope: await envelope(bob, room, 1) });
+    const outcome = await Promise.race([
+      early.closed.then((c) => `closed ${c.code}`),
+      early.next((f) => f.type === 'ready' || f.type === 'event', 3000).then((f) => `got ${f.type}`),
+    ]);
+    expect(outcome).toBe('closed 1008');
+  });
 });
 
 describe('[ASVS 2.2.1] failed logins per account', () => {

@@ -266,18 +266,15 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
 
   // Fastify's router answers these before any route or hook: buildApp's `frameworkErrors` handler keeps them
   // in the error table, with the security headers.
-  it(
-    'a malformed or over-long URL answers with the error table and security headers',
-    async () => {
-      await property(
-        fc
-          .tuple(fc.constantFrom('/api/rooms/', '/api/users/', '/api/sessions/'), routerBreakingSegment)
-          .map(([p, seg]) => ({
-            method: 'GET' as const,
-            url: p + seg,
-            headers: bearer(bob),
-          })),
-      );
-    },
-  );
+  it('a malformed or over-long URL answers with the error table and security headers', async () => {
+    await property(
+      fc
+        .tuple(fc.constantFrom('/api/rooms/', '/api/users/', '/api/sessions/'), routerBreakingSegment)
+        .map(([p, seg]) => ({
+          method: 'GET' as const,
+          url: p + seg,
+          headers: bearer(bob),
+        })),
+    );
+  });
 });

@@ -27,7 +27,8 @@ export function setSecurityHeaders(req: FastifyRequest, reply: FastifyReply): vo
   void reply.header('referrer-policy', 'no-referrer');
   void reply.header('x-frame-options', 'DENY');
   void reply.header('cache-control', 'no-store');
-  if (req.protocol === 'https') void reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  if (req.protocol === 'https')
+    void reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
 }
 
 export function installSecurityHeaders(app: FastifyInstance): void {

@@ -162,7 +162,8 @@ export class Connection implements Peer {
     // Logout or revoke closes the sockets the hub knows, and the hub learns of a socket only here: a socket
     // upgraded before its session ended is caught by looking again after registering [ASVS 7.4.1].
     const sessions = await this.deps.store.listSessions(this.user);
-    if (!sessions.some((s) => s.id === this.sessionId)) throw new AppError('SESSION_ENDED', 'the session has ended');
+    if (!sessions.some((s) => s.id === this.sessionId))
+      throw new AppError('SESSION_ENDED', 'the session has ended');
     this.send({ type: 'ready', v: 1, user: this.user });
     for (const other of await this.deps.hub.onlineCoMembers(this.user)) {
       this.send({ type: 'presence', user: other, online: true });
