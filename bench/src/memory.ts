@@ -4,12 +4,19 @@
 // GC (over the V8 inspector) precedes both readings, so garbage left by start-up or handshakes counts for none.
 import { openFleet, sleep } from './load.ts';
 import { rssBytes } from './proc.ts';
-import type { TargetFactory } from './targets/target.ts';
+import type { Target, TargetFactory } from './targets/target.ts';
 
 /** Rooms of up to 1,000 (Parley: a few users, many sockets each): the idle cost is per socket, not per user. */
 const ROOM = 1000;
 /** Opened and closed before the baseline, so lazily loaded code paths are not counted per connection. */
 const WARM_UP = 50;
+
+/** V8 gives pages back over more than one full GC; two in a row leave the heap at its floor. */
+async function settleHeap(target: Target): Promise<void> {
+  await target.collectGarbage();
+  await sleep(100);
+  await target.collectGarbage();
+}
 
 export async function freshIdleBytes(factory: TargetFactory, connections: number): Promise<number> {
   const size = Math.min(ROOM, connections);
@@ -18,11 +25,11 @@ export async function freshIdleBytes(factory: TargetFactory, connections: number
     const warm = await openFleet(target, [{ ...rooms[0]!, members: rooms[0]!.members.slice(0, WARM_UP) }]);
     warm.close();
     await sleep(500);
-    await target.collectGarbage();
+    await settleHeap(target);
     const before = rssBytes(target.pid);
     const fleet = await openFleet(target, rooms);
     await sleep(500);
-    await target.collectGarbage();
+    await settleHeap(target);
     const after = rssBytes(target.pid);
     fleet.close();
     return (after - before) / connections;

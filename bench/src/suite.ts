@@ -121,6 +121,9 @@ function fanoutFigure(
   };
 }
 
+/** Sockets the generator may hold at once for memory runs (its file descriptor limit is 20,000 here). */
+const MAX_PARALLEL_SOCKETS = 6000;
+
 /** Idle memory: a fresh server process per measurement, targets interleaved. */
 export async function runMemory(
   factories: TargetFactory[],
@@ -130,12 +133,16 @@ export async function runMemory(
   const values = new Map<string, number[]>();
   for (let rep = 0; rep < o.memoryReps; rep++) {
     for (const n of o.memoryConnections) {
-      for (const f of factories) {
+      // RSS does not depend on which core is busy, so small counts measure every target at once.
+      const parallel = n * factories.length <= MAX_PARALLEL_SOCKETS;
+      const measure = async (f: TargetFactory) => {
         const bytes = await freshIdleBytes(f, n);
         const key = `${f.name}/${n}`;
         values.set(key, [...(values.get(key) ?? []), bytes]);
         log(`memory ${f.name} ${n} connections: ${(bytes / 1024).toFixed(1)} KB each`);
-      }
+      };
+      if (parallel) await Promise.all(factories.map(measure));
+      else for (const f of factories) await measure(f);
     }
   }
   return [...values].map(([key, v]) => {
