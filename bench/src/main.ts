@@ -12,7 +12,8 @@ import type { Target, TargetFactory } from './targets/target.ts';
 
 async function main(): Promise<void> {
   const o = parseOptions(process.argv.slice(2));
-  const log = (s: string) => console.error(`[bench] ${s}`);
+  const t0 = performance.now();
+  const log = (s: string) => console.error(`[bench +${((performance.now() - t0) / 1000).toFixed(1)}s] ${s}`);
   const notes: string[] = [];
   if (!pinSelf()) notes.push('taskset failed: the generator is not pinned; figures share cores');
   const started = performance.now();

@@ -165,7 +165,8 @@ export async function runIngest(
     for (let rep = 0; rep < o.warmups + o.reps; rep++) {
       for (const f of fleets) {
         const open = await runOpenLoop(f, { rate: o.ingestRate, durationMs: o.ingestMs, latencyTo: 'ack' });
-        const closed = await runClosedLoop(f, { window: 64, durationMs: o.closedLoopMs });
+        // A group commit of 512 messages can take longer than a short fan-out phase: give ingest a second.
+        const closed = await runClosedLoop(f, { window: 64, durationMs: Math.max(1000, o.closedLoopMs) });
         if (rep < o.warmups) continue;
         const s = samples.get(f.target.name) ?? { open: [], closed: [] };
         s.open.push(open);
