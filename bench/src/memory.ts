@@ -4,7 +4,7 @@
 // GC (over the V8 inspector) precedes both readings, so garbage left by start-up or handshakes counts for none.
 import { openFleet, sleep } from './load.ts';
 import { rssBytes } from './proc.ts';
-import type { Target, TargetFactory } from './targets/target.ts';
+import type { RoomSpec, Target, TargetFactory } from './targets/target.ts';
 
 /** Rooms of up to 1,000 (Parley: a few users, many sockets each): the idle cost is per socket, not per user. */
 const ROOM = 1000;
@@ -18,9 +18,19 @@ async function settleHeap(target: Target): Promise<void> {
   await target.collectGarbage();
 }
 
-export async function freshIdleBytes(factory: TargetFactory, connections: number): Promise<number> {
+export interface PreparedServer {
+  target: Target;
+  rooms: RoomSpec[];
+}
+
+/** A fresh server holding the rooms for `connections` sockets; starting is slow, so callers may overlap it. */
+export function prepareIdle(factory: TargetFactory, connections: number): Promise<PreparedServer> {
   const size = Math.min(ROOM, connections);
-  const { target, rooms } = await factory.startPrepared(Math.ceil(connections / size), size);
+  return factory.startPrepared(Math.ceil(connections / size), size);
+}
+
+/** Measures one prepared server, alone, then stops it. */
+export async function measureIdle({ target, rooms }: PreparedServer, connections: number): Promise<number> {
   try {
     const warm = await openFleet(target, [{ ...rooms[0]!, members: rooms[0]!.members.slice(0, WARM_UP) }]);
     warm.close();
@@ -36,4 +46,8 @@ export async function freshIdleBytes(factory: TargetFactory, connections: number
   } finally {
     await target.stop();
   }
+}
+
+export async function freshIdleBytes(factory: TargetFactory, connections: number): Promise<number> {
+  return measureIdle(await prepareIdle(factory, connections), connections);
 }

@@ -45,11 +45,11 @@ const QUICK: Partial<BenchOptions> = {
   quick: true,
   roomSizes: [100],
   payloads: [512],
-  memoryConnections: [2000],
+  memoryConnections: [1000],
   memoryReps: 1,
   openLoopMs: 600,
   closedLoopMs: 300,
-  ingestMs: 300,
+  ingestMs: 200,
   variants: false,
 };
 

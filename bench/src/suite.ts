@@ -1,7 +1,7 @@
 // The runs: fan-out per room size and payload (targets interleaved, warm-up first, then repetitions), idle
 // memory on fresh processes, and Parley's ingest. Each returns plain figures; report.ts turns them into text.
 import { openFleet, runClosedLoop, runOpenLoop, usePayload, type Fleet, type RunSample } from './load.ts';
-import { freshIdleBytes } from './memory.ts';
+import { measureIdle, prepareIdle } from './memory.ts';
 import { sealTemplate, type EnvelopeTemplate } from './messages.ts';
 import type { BenchOptions } from './options.ts';
 import { spread, type Spread } from './stats.ts';
@@ -121,9 +121,6 @@ function fanoutFigure(
   };
 }
 
-/** Sockets the generator may hold at once for memory runs (its file descriptor limit is 20,000 here). */
-const MAX_PARALLEL_SOCKETS = 6000;
-
 /** Idle memory: a fresh server process per measurement, targets interleaved. */
 export async function runMemory(
   factories: TargetFactory[],
@@ -133,16 +130,14 @@ export async function runMemory(
   const values = new Map<string, number[]>();
   for (let rep = 0; rep < o.memoryReps; rep++) {
     for (const n of o.memoryConnections) {
-      // RSS does not depend on which core is busy, so small counts measure every target at once.
-      const parallel = n * factories.length <= MAX_PARALLEL_SOCKETS;
-      const measure = async (f: TargetFactory) => {
-        const bytes = await freshIdleBytes(f, n);
+      // Servers start together (the slow part, and it leaves nothing behind), then are measured one at a time.
+      const prepared = await Promise.all(factories.map((f) => prepareIdle(f, n)));
+      for (const [i, f] of factories.entries()) {
+        const bytes = await measureIdle(prepared[i]!, n);
         const key = `${f.name}/${n}`;
         values.set(key, [...(values.get(key) ?? []), bytes]);
         log(`memory ${f.name} ${n} connections: ${(bytes / 1024).toFixed(1)} KB each`);
-      };
-      if (parallel) await Promise.all(factories.map(measure));
-      else for (const f of factories) await measure(f);
+      }
     }
   }
   return [...values].map(([key, v]) => {
