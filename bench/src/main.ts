@@ -29,8 +29,13 @@ async function main(): Promise<void> {
   const stopAll = () => Promise.all(running.map((t) => t.stop()));
   process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
   try {
-    const [, ...targetsUp] = await Promise.all([clientKit(), ...fanoutFactories.map((f) => f.start())]);
-    running.push(...targetsUp);
+    // Each server joins `running` as soon as it is up, so a failed start still stops the others.
+    const up = (f: TargetFactory) => f.start().then((t) => (running.push(t), t));
+    await Promise.all([clientKit(), ...fanoutFactories.map(up)]);
+    running.sort(
+      (a, b) =>
+        fanoutFactories.findIndex((f) => f.name === a.name) - fanoutFactories.findIndex((f) => f.name === b.name),
+    );
     log(`started ${running.map((t) => `${t.name} (pid ${t.pid})`).join(', ')}`);
     const memory = await runMemory(memoryFactories, o, log);
     const fanout = await runFanout(running, o, log);
