@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Until the root config includes bench/test: `npx vitest run -c bench/vitest.config.ts`.
+// The guard alone: `npx vitest run -c bench/vitest.config.ts` (the root config runs it with everything else).
 export default defineConfig({
   test: { include: ['bench/test/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000, pool: 'forks' },
 });

@@ -27,7 +27,7 @@ beforeAll(async () => {
     parleyTarget().start(),
   ]);
   targets = up;
-});
+}, 180_000);
 afterAll(async () => {
   await Promise.all(targets.map((t) => t.stop()));
 });
@@ -39,7 +39,7 @@ async function cpuPerDelivery(fleet: Fleet): Promise<number[]> {
   return runs.slice(1).map((r) => r.serverCpuUs / r.deliveries);
 }
 
-describe('bench regression guard', () => {
+describe('bench regression guard', { timeout: 180_000 }, () => {
   it('[§8] idle memory per Parley connection stays below Socket.IO (with margin)', async () => {
     // 2,000 sockets: RSS moves by a few MB on its own, which would swamp a smaller count.
     const parley = await freshIdleBytes(parleyTarget(), 2000);
