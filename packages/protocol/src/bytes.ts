@@ -1,23 +1,65 @@
 // Bytes are Uint8Array everywhere; base64url appears only at the wire edge (STYLE 9).
 
-const B64U_RE = /^[A-Za-z0-9_-]*$/;
+// Table-driven, because every signature, chain and head on the wire passes through here (a history page holds
+// hundreds): no regex passes, no intermediate binary string, and the canonical check needs no re-encoding.
+const B64U_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+const B64U_VALUE = new Int16Array(128).fill(-1);
+for (let i = 0; i < B64U_ALPHABET.length; i++) B64U_VALUE[B64U_ALPHABET.charCodeAt(i)] = i;
 
 export function toB64u(bytes: Uint8Array): string {
-  let bin = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) {
-    bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  const a = B64U_ALPHABET;
+  const parts: string[] = [];
+  let out = '';
+  let i = 0;
+  for (; i + 2 < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    out += a[n >> 18]! + a[(n >> 12) & 63]! + a[(n >> 6) & 63]! + a[n & 63]!;
+    if (out.length >= 0x4000) {
+      parts.push(out);
+      out = '';
+    }
   }
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const rest = bytes.length - i;
+  if (rest === 1) {
+    const n = bytes[i]! << 16;
+    out += a[n >> 18]! + a[(n >> 12) & 63]!;
+  } else if (rest === 2) {
+    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
+    out += a[n >> 18]! + a[(n >> 12) & 63]! + a[(n >> 6) & 63]!;
+  }
+  parts.push(out);
+  return parts.join('');
 }
 
 /** Decodes untrusted base64url (no padding); null when it is not exactly that. */
 export function tryFromB64u(text: string): Uint8Array | null {
-  if (!B64U_RE.test(text) || text.length % 4 === 1) return null;
-  const bin = atob(text.replace(/-/g, '+').replace(/_/g, '/'));
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  const tail = text.length % 4;
+  if (tail === 1) return null;
+  const out = new Uint8Array(((text.length - tail) / 4) * 3 + (tail === 0 ? 0 : tail - 1));
+  let acc = 0;
+  let at = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    const v = code < 128 ? B64U_VALUE[code]! : -1;
+    if (v < 0) return null;
+    acc = (acc << 6) | v;
+    if ((i & 3) === 3) {
+      out[at++] = acc >> 16;
+      out[at++] = (acc >> 8) & 255;
+      out[at++] = acc & 255;
+      acc = 0;
+    }
+  }
   // Reject non-canonical encodings (stray bits in the last character) so one value has one spelling.
-  return toB64u(out) === text ? out : null;
+  if (tail === 2) {
+    if (acc & 15) return null;
+    out[at] = acc >> 4;
+  } else if (tail === 3) {
+    if (acc & 3) return null;
+    out[at++] = acc >> 10;
+    out[at] = (acc >> 2) & 255;
+  }
+  return out;
 }
 
 /** Decodes base64url already validated by a schema; a bad value here is a bug, so it throws. */

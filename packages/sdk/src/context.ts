@@ -29,6 +29,7 @@ export const storeKey = {
   pin: (user: string) => `pin:${user}`,
   lastSeq: 'last-seq',
   outbound: (room: string) => `out:${room}`,
+  outboundPast: (room: string) => `out-past:${room}`,
   ownCounter: (room: string) => `counter:${room}`,
   inbound: (room: string, sender: string, sessionId: string) => `in:${room}:${sender}:${sessionId}`,
   counters: (room: string) => `counters:${room}`,

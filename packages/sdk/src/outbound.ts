@@ -21,6 +21,8 @@ import type { Rooms } from './rooms.ts';
 
 export const MAX_SESSION_MESSAGES = 100;
 export const MAX_SESSION_AGE_MS = 7 * 24 * 3600 * 1000;
+/** Rotated-out sessions kept per room, so a key_request for a recent one can still be answered. */
+export const RECENT_SESSIONS = 4;
 
 export interface OutboundSession {
   sessionId: string;
@@ -75,14 +77,22 @@ export class Outbound {
     });
   }
 
-  /** Answers a key_request: the current session again, to a member of the client's own fold only. */
+  /**
+   * Answers a key_request, to a member of the client's own fold only: the current session (from the index
+   * the requester first got, or now for a newcomer), or one of the last few rotated-out sessions, which goes
+   * only to a member who had been given it already — never to someone who joined after it ended [M3].
+   */
   reshare(room: string, requester: string, sessionId: string): Promise<void> {
     return this.queue.run(async () => {
-      const s = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
-      if (!s || s.sessionId !== sessionId) return;
+      if (requester === this.ctx.me().user) return;
+      const current = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
+      const past = (await this.ctx.store.get<OutboundSession[]>(storeKey.outboundPast(room))) ?? [];
+      const old = past.find((p) => p.sessionId === sessionId);
+      if (current?.sessionId !== sessionId && !(old && requester in old.shared)) return;
       const members = (await this.rooms.fold(room)).state.members;
-      if (!members.has(requester) || requester === this.ctx.me().user) return;
-      await this.shareWith(room, s, [requester]);
+      if (!members.has(requester)) return;
+      if (current?.sessionId === sessionId) await this.shareWith(room, current, [requester]);
+      else if (old) await this.postShares(room, old, [requester]);
     });
   }
 
@@ -93,6 +103,7 @@ export class Outbound {
 
   private async startSession(room: string, now: number): Promise<OutboundSession> {
     const me = this.ctx.me();
+    await this.retire(room);
     const chainKey = toB64u(randomBytes(32));
     const s: OutboundSession = {
       sessionId: randomId(),
@@ -109,8 +120,25 @@ export class Outbound {
     return s;
   }
 
-  /** Seals the session to each recipient at the index they first got (now, for a newcomer) [M2] [M3]. */
+  /** Keeps the session being replaced among the last RECENT_SESSIONS of the room. */
+  private async retire(room: string): Promise<void> {
+    const current = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
+    if (!current) return;
+    const past = (await this.ctx.store.get<OutboundSession[]>(storeKey.outboundPast(room))) ?? [];
+    const kept = [current, ...past.filter((p) => p.sessionId !== current.sessionId)].slice(0, RECENT_SESSIONS);
+    await this.ctx.store.set(storeKey.outboundPast(room), kept);
+  }
+
+  /** Shares the current session and saves who now holds it. */
   private async shareWith(room: string, s: OutboundSession, recipients: string[]): Promise<void> {
+    if (await this.postShares(room, s, recipients)) await this.ctx.store.set(storeKey.outbound(room), s);
+  }
+
+  /**
+   * Seals the session to each recipient at the index they first got (now, for a newcomer) [M2] [M3];
+   * records them in `s.shared`. False when nothing was sent.
+   */
+  private async postShares(room: string, s: OutboundSession, recipients: string[]): Promise<boolean> {
     const me = this.ctx.me();
     const shares: KeyShare[] = [];
     for (const recipient of recipients) {
@@ -131,9 +159,9 @@ export class Outbound {
       );
       s.shared[recipient] = index;
     }
-    if (shares.length === 0) return;
+    if (shares.length === 0) return false;
     await this.ctx.api.send('POST', `/api/rooms/${encodeURIComponent(room)}/shares`, { shares });
-    await this.ctx.store.set(storeKey.outbound(room), s);
+    return true;
   }
 
   /** The user's per-room counter [M4]; on a new device, taken from the user's own last message in the room. */

@@ -110,6 +110,7 @@ export class Rooms {
     await this.ctx.api.post(`/api/rooms/${encodeURIComponent(room)}/members`, { event }, memberAnswer);
     if ((type === 'leave' || type === 'kick') && target === this.ctx.me().user) {
       await this.ctx.store.delete(storeKey.outbound(room));
+      await this.ctx.store.delete(storeKey.outboundPast(room));
     }
   }
 

@@ -5,6 +5,7 @@ import { storeKey, type Ctx } from './context.ts';
 import type { Inbound, MessageEvent } from './inbound.ts';
 import type { Integrity } from './integrity.ts';
 import { fetchPage } from './log.ts';
+import type { EventsAnswer } from './schemas.ts';
 import type { Rooms } from './rooms.ts';
 import type { HistoryPage, MembershipNotice, UnreadCount } from './types.ts';
 
@@ -16,6 +17,9 @@ export const MAX_HISTORY_PAGE = 200;
 const UNREAD_SCAN = 100;
 
 export class Timeline {
+  /** The next older page, requested ahead of time; events are immutable once committed, so it cannot go stale. */
+  private readAhead: { at: string; page: Promise<EventsAnswer> } | null = null;
+
   constructor(
     private readonly ctx: Ctx,
     private readonly rooms: Rooms,
@@ -31,20 +35,34 @@ export class Timeline {
     const id = (await this.rooms.resolveCached(room)).id;
     const before = opts.before ?? Number.MAX_SAFE_INTEGER;
     const limit = Math.max(1, Math.min(opts.limit ?? 50, MAX_HISTORY_PAGE));
-    const [page] = await Promise.all([fetchPage(this.ctx.api, id, { before }, limit), this.inbound.fetchShares()]);
+    const [page] = await Promise.all([this.fetch(id, before, limit), this.inbound.fetchShares()]);
+    const oldest = page.events[0]?.seq;
+    // Whoever reads a page back usually reads the one before it next: have it on its way already.
+    if (oldest !== undefined && oldest > 1) {
+      const ahead = fetchPage(this.ctx.api, id, { before: oldest }, limit);
+      ahead.catch(() => undefined); // a failed read-ahead is retried (and reported) by the call that needs it
+      this.readAhead = { at: `${id}|${oldest}|${limit}`, page: ahead };
+    }
     const messages = page.events.filter((ev): ev is MessageEvent => ev.kind === 'message');
     const [decrypted, notices] = await Promise.all([
       this.inbound.decryptMany(messages),
       this.notices(id, page.events),
       this.integrity.checkPage(page.events).then(() => this.integrity.checkHeads(page.heads)),
     ]);
-    const oldest = page.events[0]?.seq;
     return {
       messages: decrypted,
       notices,
       oldestSeq: oldest ?? null,
       hasMore: oldest !== undefined && oldest > 1,
     };
+  }
+
+  /** The page before `before`: the one read ahead when it is that one (used once), else a request. */
+  private fetch(room: string, before: number, limit: number): Promise<EventsAnswer> {
+    const ahead = this.readAhead;
+    this.readAhead = null;
+    if (ahead?.at === `${room}|${before}|${limit}`) return ahead.page;
+    return fetchPage(this.ctx.api, room, { before }, limit);
   }
 
   /** Remembers that the user has read the room up to `seq` (never moves back). */

@@ -1,0 +1,104 @@
+// History pages read as one batch (signatures in parallel, one ratchet per session) must keep every rule of
+// reading one message at a time; plus membership notices in pages, read marks, and re-shares of old sessions.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, MemoryKeyStore, type ParleyClient } from '../src/index.ts';
+import { nodeWebSocket } from '../src/node.ts';
+import { next, registered, tamperingFetch, testServer } from './helpers.ts';
+
+describe('history pages', () => {
+  let server: Awaited<ReturnType<typeof testServer>>;
+  let alice: ParleyClient;
+  let bob: ParleyClient;
+  let carol: ParleyClient;
+  const bobStore = new MemoryKeyStore();
+  const bobNet = tamperingFetch();
+
+  beforeAll(async () => {
+    server = await testServer();
+    [alice, bob, carol] = await Promise.all([
+      registered(server.url, 'alice'),
+      registered(server.url, 'bob', { store: bobStore, fetch: bobNet.fetch }),
+      registered(server.url, 'carol'),
+    ]);
+  });
+  afterAll(() => server?.close());
+
+  it('[M1] a page read twice gives the same texts: indices at their own seq are not replays', async () => {
+    const room = await alice.createRoom('twice', { members: ['bob'] });
+    for (const text of ['a', 'b', 'c', 'd', 'e']) await alice.send(room.id, text);
+    const first = await bob.history(room.id);
+    const again = await bob.history(room.id);
+    expect(first.map((m) => [m.status, m.text])).toEqual(['a', 'b', 'c', 'd', 'e'].map((t) => ['ok', t]));
+    expect(again).toEqual(first);
+    const older = await bob.history(room.id, { before: first[2]!.seq, limit: 2 });
+    expect(older.map((m) => m.text)).toEqual(['a', 'b']);
+  });
+
+  it('[M1] a message replayed at another seq inside the same page is read once, the copy is "replayed"', async () => {
+    const room = await alice.createRoom('replay', { members: ['bob'] });
+    const { seq: one } = await alice.send(room.id, 'once');
+    const { seq: two } = await alice.send(room.id, 'second');
+    bobNet.hooks.rewrite = (url, body) => {
+      if (!url.includes(`/api/rooms/${room.id}/events`)) return body;
+      const events = body.events as { seq: number }[];
+      const original = events.find((e) => e.seq === one);
+      body.events = events.map((e) => (e.seq === two ? { ...original, seq: two } : e));
+      return body;
+    };
+    const page = await bob.history(room.id);
+    bobNet.hooks.rewrite = undefined;
+    expect(page.map((m) => [m.seq, m.status, m.text])).toEqual([
+      [one, 'ok', 'once'],
+      [two, 'replayed', undefined],
+    ]);
+  });
+
+  it('[R2] a history page carries the membership notices, valid by the client’s own fold', async () => {
+    const room = await alice.createRoom('notices', { members: ['bob'] });
+    await alice.send(room.id, 'hello');
+    const page = await bob.historyPage(room.id);
+    expect(page.notices.map((n) => [n.type, n.actor, n.target, n.valid])).toEqual([
+      ['create', 'alice', 'alice', true],
+      ['invite', 'alice', 'bob', true],
+    ]);
+    expect(page.messages.map((m) => m.text)).toEqual(['hello']);
+    expect(page).toMatchObject({ hasMore: false, oldestSeq: 1 });
+  });
+
+  it('read marks are kept in the store: unread counts survive a new client on it', async () => {
+    const room = await alice.createRoom('unread', { members: ['bob'] });
+    expect((await bob.unread())[room.id]).toMatchObject({ count: 0 });
+    await alice.send(room.id, 'one');
+    const { seq } = await alice.send(room.id, 'two');
+    expect((await bob.unread())[room.id]).toEqual({ count: 2, upTo: seq });
+    const reloaded = createClient({ server: server.url, store: bobStore, webSocket: nodeWebSocket });
+    expect(await reloaded.resume()).toBe(true);
+    expect((await reloaded.unread())[room.id]).toEqual({ count: 2, upTo: seq });
+    await reloaded.markRead(room.id, seq);
+    expect((await bob.unread())[room.id]).toEqual({ count: 0, upTo: seq });
+  });
+
+  it('[M2] [M3] a key request for a rotated-out session is answered to a member who had it', async () => {
+    const room = await alice.createRoom('rotated', { members: ['bob', 'carol'] });
+    await alice.send(room.id, 'before the rotation');
+    await bob.history(room.id); // bob's first device takes (and acknowledges) the share
+    await carol.leave(room.id);
+    await alice.send(room.id, 'after the rotation'); // carol left: a new session [M3]
+    await alice.connect();
+    // bob on a new device: the old share is gone from the server, so it asks alice for it.
+    const device = createClient({ server: server.url, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
+    await device.login('bob', 'correct horse battery staple');
+    await device.connect();
+    const recovered = next(device, 'recovered', (m) => m.text === 'before the rotation');
+    const shown = await device.history(room.id);
+    // The new session's share still waits on the server; the rotated-out one was taken by the first device.
+    expect(shown.map((m) => m.status)).toEqual(['missing_key', 'ok']);
+    expect(await recovered).toMatchObject({ sender: 'alice', status: 'ok' });
+    expect((await device.history(room.id)).map((m) => m.text)).toEqual([
+      'before the rotation',
+      'after the rotation',
+    ]);
+    await device.disconnect();
+    await alice.disconnect();
+  });
+});
