@@ -17,7 +17,13 @@ export interface Stack {
   webUrl: string;
   apiUrl: string;
   distDir: string;
+  /** The API's data directory (SQLite file parley.db, the server key). */
+  dataDir: string;
   browser: Browser;
+  /** Stops the API (its sockets close as on a server restart); the web server stays up. */
+  stopApi(): Promise<void>;
+  /** Starts the API again on the same port and data. */
+  startApi(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,14 +46,12 @@ export async function startStack(): Promise<Stack> {
   await buildBundle(distDir);
   const webPort = await freePort();
   const webUrl = `http://localhost:${webPort}`;
-  const api = await startServer({
-    port: 0,
-    host: '127.0.0.1',
-    dataDir: join(dir, 'data'),
-    allowedOrigins: [webUrl],
-    logLevel: 'warn',
-  });
-  const web = await startWebServer({ port: webPort, host: 'localhost', apiUrl: api.url, distDir });
+  const dataDir = join(dir, 'data');
+  const apiConfig = { host: '127.0.0.1', dataDir, allowedOrigins: [webUrl], logLevel: 'warn' } as const;
+  let api: Awaited<ReturnType<typeof startServer>> | null = await startServer({ ...apiConfig, port: 0 });
+  const apiUrl = api.url;
+  const apiPort = Number(new URL(apiUrl).port);
+  const web = await startWebServer({ port: webPort, host: 'localhost', apiUrl, distDir });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -55,13 +59,21 @@ export async function startStack(): Promise<Stack> {
   });
   return {
     webUrl,
-    apiUrl: api.url,
+    apiUrl,
     distDir,
+    dataDir,
     browser,
+    async stopApi() {
+      await api?.close();
+      api = null;
+    },
+    async startApi() {
+      api ??= await startServer({ ...apiConfig, port: apiPort });
+    },
     async close() {
       await browser.close();
       await web.close();
-      await api.close();
+      await api?.close();
       await rm(dir, { recursive: true, force: true });
     },
   };

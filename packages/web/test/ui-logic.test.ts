@@ -1,6 +1,6 @@
 // The client's pure rules, without a browser: password policy, error words, and the chat reducer.
 import { describe, expect, it } from 'vitest';
-import type { DecryptedMessage } from '@parley/sdk';
+import type { DecryptedMessage, HistoryPage, MembershipNotice } from '@parley/sdk';
 import { passwordProblem, usernameProblem } from '../src/ui/auth/password-rules.ts';
 import { describeError } from '../src/ui/errors.ts';
 import { chatReducer, initialChatState, timelineOf, typingUsers } from '../src/ui/state/chat-state.ts';
@@ -46,15 +46,56 @@ describe('describeError', () => {
   });
 });
 
+const page = (messages: DecryptedMessage[], hasMore: boolean, notices: MembershipNotice[] = []): HistoryPage => ({
+  messages,
+  notices,
+  hasMore,
+  oldestSeq: Math.min(...messages.map((m) => m.seq), ...notices.map((n) => n.seq)),
+});
+
 describe('chat reducer', () => {
+  it('[R2] membership notices of a history page join the timeline between the messages', () => {
+    const invite: MembershipNotice = {
+      room: 'r1',
+      seq: 2,
+      ts: 0,
+      type: 'invite',
+      actor: 'alice',
+      target: 'bob',
+      valid: true,
+    };
+    const s = chatReducer(initialChatState('alice'), {
+      type: 'history',
+      room: 'r1',
+      page: page([msg(1), msg(3)], false, [invite]),
+    });
+    expect(timelineOf(s, 'r1').items.map((i) => [i.seq, i.kind])).toEqual([
+      [1, 'message'],
+      [2, 'member'],
+      [3, 'message'],
+    ]);
+  });
+
+  it('unread counts restored from read marks are not counted twice when the resume replays them', () => {
+    let s = chatReducer(initialChatState('alice'), { type: 'open', room: 'r2' });
+    s = chatReducer(s, { type: 'unread', counts: { r1: { count: 2, upTo: 7 }, r2: { count: 4, upTo: 3 } } });
+    expect(s.unread).toEqual({ r1: 2, r2: 0 });
+    s = chatReducer(s, { type: 'message', message: msg(7), now: 0, visible: true });
+    expect(s.unread.r1).toBe(2);
+    s = chatReducer(s, { type: 'message', message: msg(8), now: 0, visible: true });
+    expect(s.unread.r1).toBe(3);
+    s = chatReducer(s, { type: 'unread', counts: { r1: { count: 2, upTo: 7 } } });
+    expect(s.unread.r1).toBe(3);
+  });
+
   it('[R1] keeps the timeline ordered by seq without duplicates, history merged in', () => {
     let s = initialChatState('alice');
     s = chatReducer(s, { type: 'message', message: msg(5), now: 0, visible: true });
-    s = chatReducer(s, { type: 'history', room: 'r1', messages: [msg(3), msg(4), msg(5)], limit: 50 });
+    s = chatReducer(s, { type: 'history', room: 'r1', page: page([msg(3), msg(4), msg(5)], true) });
     s = chatReducer(s, { type: 'message', message: msg(5), now: 0, visible: true });
     expect(timelineOf(s, 'r1').items.map((i) => i.seq)).toEqual([3, 4, 5]);
     expect(timelineOf(s, 'r1').hasMore).toBe(true);
-    s = chatReducer(s, { type: 'history', room: 'r1', messages: [], limit: 50 });
+    s = chatReducer(s, { type: 'history', room: 'r1', page: page([], false) });
     expect(timelineOf(s, 'r1').hasMore).toBe(false);
   });
 

@@ -4,9 +4,11 @@
 import type {
   ConnectionState,
   DecryptedMessage,
+  HistoryPage,
   IntegrityWarning,
   MembershipNotice,
   RoomSummary,
+  UnreadCount,
 } from '@parley/sdk';
 
 export type TimelineItem =
@@ -26,6 +28,8 @@ export interface ChatState {
   active: string | null;
   timelines: Readonly<Record<string, RoomTimeline>>;
   unread: Readonly<Record<string, number>>;
+  /** room → the seq up to which messages were counted into `unread` (a resumed replay is not counted twice). */
+  countedUpTo: Readonly<Record<string, number>>;
   presence: Readonly<Record<string, boolean>>;
   /** room → user → time (ms) the typing indicator expires. */
   typing: Readonly<Record<string, Readonly<Record<string, number>>>>;
@@ -40,7 +44,8 @@ export type ChatAction =
   | { type: 'message'; message: DecryptedMessage; now: number; visible: boolean }
   | { type: 'recovered'; message: DecryptedMessage }
   | { type: 'member'; notice: MembershipNotice }
-  | { type: 'history'; room: string; messages: DecryptedMessage[]; limit: number }
+  | { type: 'history'; room: string; page: HistoryPage }
+  | { type: 'unread'; counts: Record<string, UnreadCount> }
   | { type: 'presence'; user: string; online: boolean }
   | { type: 'typing'; room: string; user: string; until: number }
   | { type: 'expire'; now: number }
@@ -58,6 +63,7 @@ export function initialChatState(me: string): ChatState {
     active: null,
     timelines: {},
     unread: {},
+    countedUpTo: {},
     presence: {},
     typing: {},
     connection: 'connecting',
@@ -92,12 +98,17 @@ function messageItem(message: DecryptedMessage): TimelineItem {
 
 function onMessage(state: ChatState, action: Extract<ChatAction, { type: 'message' }>): ChatState {
   const { message } = action;
-  const known = timelineOf(state, message.room).items.some((i) => i.seq === message.seq);
-  let next = withItems(state, message.room, [messageItem(message)]);
-  const seen = action.visible && state.active === message.room;
+  const room = message.room;
+  const known =
+    timelineOf(state, room).items.some((i) => i.seq === message.seq) ||
+    message.seq <= (state.countedUpTo[room] ?? 0);
+  let next = withItems(state, room, [messageItem(message)]);
+  const seen = action.visible && state.active === room;
   if (!known && !seen && message.sender !== state.me) {
-    next = { ...next, unread: { ...next.unread, [message.room]: (next.unread[message.room] ?? 0) + 1 } };
+    next = { ...next, unread: { ...next.unread, [room]: (next.unread[room] ?? 0) + 1 } };
   }
+  if (message.seq > (state.countedUpTo[room] ?? 0))
+    next = { ...next, countedUpTo: { ...next.countedUpTo, [room]: message.seq } };
   // Someone who sent a message has stopped typing it.
   const roomTyping = { ...next.typing[message.room] };
   delete roomTyping[message.sender];
@@ -105,9 +116,24 @@ function onMessage(state: ChatState, action: Extract<ChatAction, { type: 'messag
 }
 
 function onHistory(state: ChatState, action: Extract<ChatAction, { type: 'history' }>): ChatState {
-  const oldest = action.messages[0]?.seq;
-  const hasMore = action.messages.length > 0 && oldest !== undefined && oldest > 1;
-  return withItems(state, action.room, action.messages.map(messageItem), { hasMore, loaded: true });
+  const { page } = action;
+  const items: TimelineItem[] = [
+    ...page.messages.map(messageItem),
+    ...page.notices.map((notice): TimelineItem => ({ kind: 'member', seq: notice.seq, notice })),
+  ];
+  return withItems(state, action.room, items, { hasMore: page.hasMore, loaded: true });
+}
+
+/** Counts from the read marks (after a reload): each room's count replaces what was counted up to `upTo`. */
+function onUnread(state: ChatState, counts: Record<string, UnreadCount>): ChatState {
+  const unread = { ...state.unread };
+  const countedUpTo = { ...state.countedUpTo };
+  for (const [room, c] of Object.entries(counts)) {
+    if (c.upTo <= (countedUpTo[room] ?? 0)) continue; // live counting is already past this snapshot
+    unread[room] = room === state.active ? 0 : c.count;
+    countedUpTo[room] = c.upTo;
+  }
+  return { ...state, unread, countedUpTo };
 }
 
 function expireTyping(state: ChatState, now: number): ChatState {
@@ -134,6 +160,8 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
       ]);
     case 'history':
       return onHistory(state, action);
+    case 'unread':
+      return onUnread(state, action.counts);
     case 'presence':
       return { ...state, presence: { ...state.presence, [action.user]: action.online } };
     case 'typing': {

@@ -38,6 +38,16 @@ function subscribe(client: ParleyClient, dispatch: (a: ChatAction) => void, refr
   return () => offs.forEach((off) => off());
 }
 
+/** The open room, while the page is visible, is read up to its newest item: kept in the store across reloads. */
+function useReadMarks(client: ParleyClient, state: ChatState): void {
+  const room = state.active;
+  const newest = room ? timelineOf(state, room).items.at(-1)?.seq : undefined;
+  const seen = visible();
+  useEffect(() => {
+    if (room && newest !== undefined && seen) void client.markRead(room, newest).catch(() => undefined);
+  }, [client, room, newest, seen]);
+}
+
 export function useChat(client: ParleyClient, onError: (e: unknown) => void): [ChatState, ChatActions] {
   const [state, dispatch] = useReducer(chatReducer, client.user ?? '', initialChatState);
   const stateRef = useRef(state);
@@ -51,13 +61,15 @@ export function useChat(client: ParleyClient, onError: (e: unknown) => void): [C
     }
   }, [client, onError]);
 
+  useReadMarks(client, state);
+
   const loadOlder = useCallback(
     async (room: string) => {
       const timeline = timelineOf(stateRef.current, room);
       const before = timeline.loaded ? timeline.items[0]?.seq : undefined;
       try {
-        const messages = await client.history(room, { limit: HISTORY_PAGE, ...(before ? { before } : {}) });
-        dispatch({ type: 'history', room, messages, limit: HISTORY_PAGE });
+        const page = await client.historyPage(room, { limit: HISTORY_PAGE, ...(before ? { before } : {}) });
+        dispatch({ type: 'history', room, page });
       } catch (e) {
         onError(e);
       }
@@ -68,7 +80,10 @@ export function useChat(client: ParleyClient, onError: (e: unknown) => void): [C
   useEffect(() => {
     dispatch({ type: 'connection', state: client.connection });
     const off = subscribe(client, dispatch, () => void refreshRooms());
-    void refreshRooms();
+    // Rooms first (the message list waits on them), then the unread counts kept from before a reload.
+    void refreshRooms().then(() =>
+      client.unread().then((counts) => dispatch({ type: 'unread', counts }), onError),
+    );
     client.connect().catch(onError);
     const timer = setInterval(() => dispatch({ type: 'expire', now: Date.now() }), 1_000);
     return () => {
@@ -86,16 +101,18 @@ export function useChat(client: ParleyClient, onError: (e: unknown) => void): [C
       loadOlder,
       async send(room, text) {
         const { seq } = await client.send(room, text);
-        // The fan-out normally brings our own message back; if it has not arrived yet, read it from history.
+        // The fan-out normally brings our own message back; if it has not arrived yet, read it from history
+        // (in the background: the message is sent, the composer need not wait for that).
         if (!timelineOf(stateRef.current, room).items.some((i) => i.seq === seq)) {
-          const messages = await client.history(room, { before: seq + 1, limit: 1 });
-          for (const message of messages) dispatch({ type: 'recovered', message });
+          client.history(room, { before: seq + 1, limit: 1 }).then((messages) => {
+            for (const message of messages) dispatch({ type: 'recovered', message });
+          }, onError);
         }
       },
       refreshRooms,
       acceptKeys: (user) => dispatch({ type: 'keyaccepted', user }),
     }),
-    [client, loadOlder, refreshRooms],
+    [client, loadOlder, refreshRooms, onError],
   );
   return [state, actions];
 }
