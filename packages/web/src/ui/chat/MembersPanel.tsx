@@ -15,13 +15,16 @@ interface Props {
 function useMembers(client: ParleyClient, room: RoomSummary, state: ChatState, onError: (e: unknown) => void) {
   const [members, setMembers] = useState<Member[]>([]);
   const notices = state.timelines[room.id]?.items.filter((i) => i.kind === 'member').length ?? 0;
+  // The member list folds the room's whole log: after the first page of messages, which people wait for.
+  const loaded = state.timelines[room.id]?.loaded ?? false;
   useEffect(() => {
+    if (!loaded) return;
     let live = true;
     client.members(room.id).then((list) => live && setMembers(list), onError);
     return () => {
       live = false;
     };
-  }, [client, room.id, room.headSeq, notices, onError]);
+  }, [client, room.id, room.headSeq, notices, loaded, onError]);
   return members;
 }
 
