@@ -12,6 +12,7 @@ import { Sessions } from './security/sessions.ts';
 import { RateLimiter } from './security/rate-limit.ts';
 import { Hub, type Peer } from './realtime/hub.ts';
 import { Sequencer } from './realtime/sequencer.ts';
+import { HeadSigner } from './realtime/head-signer.ts';
 import { Gateway } from './realtime/gateway.ts';
 import { RoomService, ensureGeneralRoom } from './rooms/room-service.ts';
 import { installErrorHandlers, sendError } from './http/errors.ts';
@@ -72,7 +73,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const bus = metrics.instrumentBus(deps.bus);
   // The https overload types the instance for https.Server; routes and the gateway only use the shared API.
   const app = Fastify(fastifyOptions(config)) as unknown as FastifyInstance;
-  const sequencer = new Sequencer({ store, bus, serverKey, log: app.log });
+  const heads = new HeadSigner({ store, bus, serverKey, log: app.log, config: config.headSigning });
+  const sequencer = new Sequencer({ store, bus, heads, log: app.log });
   const hub = new Hub(bus, store, app.log);
   const limit = (l: Config['rateLimits']['login']) => new RateLimiter(l);
   const services: Services = {
@@ -82,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessions: new Sessions(store, { idleMs: config.sessionIdleMs, absoluteMs: config.sessionAbsoluteMs }),
     hub,
     sequencer,
+    heads,
     rooms: new RoomService(store, sequencer),
     limits: {
       prelogin: limit(config.rateLimits.prelogin),
@@ -96,6 +99,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bus,
     hub,
     sequencer,
+    heads,
     sendLimiter: services.limits.send,
     log: app.log,
     connections,

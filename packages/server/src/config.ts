@@ -4,7 +4,28 @@ import { accessSync, constants } from 'node:fs';
 import path from 'node:path';
 
 /** `schema` (DATABASE_SCHEMA, default public) lets test runs and deployments share one PostgreSQL. */
-export type DatabaseConfig = { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string; schema: string };
+export type DatabaseConfig =
+  | { kind: 'sqlite'; path: string; /** default full */ synchronous?: SqliteSynchronous }
+  | { kind: 'postgres'; url: string; schema: string };
+
+/**
+ * SQLITE_SYNCHRONOUS, default full: a commit is on disk before its ack [D1]. `normal` (WAL) can lose the last
+ * commits on power loss, `off` on any OS crash: both break [D1] and exist to measure what the fsync costs.
+ */
+export type SqliteSynchronous = 'full' | 'normal' | 'off';
+
+/**
+ * [M5] Head countersigning, off the ack path: a room's head is signed at most every `intervalMs` or after
+ * `maxEvents` unsigned events, whichever comes first, on a history read and on drain [D5].
+ * HEAD_SIGNING=off (default on) signs nothing: for measuring its cost only, clients then get no heads.
+ */
+export interface HeadSigningConfig {
+  readonly enabled: boolean;
+  /** HEAD_SIGN_INTERVAL_MS; default 100. */
+  readonly intervalMs: number;
+  /** HEAD_SIGN_MAX_EVENTS; default 1000. */
+  readonly maxEvents: number;
+}
 
 /** REDIS_URL selects Redis; every key and channel starts with `prefix` (REDIS_PREFIX, default "parley:"). */
 export type BusConfig =
@@ -61,6 +82,7 @@ export interface Config {
   readonly tls: { readonly certFile: string; readonly keyFile: string } | null;
   /** Fastify trustProxy: TRUST_PROXY=true | hop count | comma list of proxy addresses; default false. */
   readonly trustProxy: boolean | number | readonly string[];
+  readonly headSigning: HeadSigningConfig;
 }
 
 export const DEFAULT_ALLOWED_ORIGINS = [
@@ -113,16 +135,26 @@ function origins(env: Env): string[] {
   return list;
 }
 
+function choice<T extends string>(env: Env, name: string, options: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if ((options as readonly string[]).includes(raw)) return raw as T;
+  throw new ConfigError(name, `must be one of ${options.join(', ')}, got "${raw}"`);
+}
+
 function database(env: Env, dataDir: string): DatabaseConfig {
   const url = env.DATABASE_URL;
-  if (url === undefined || url === '') return { kind: 'sqlite', path: path.join(dataDir, 'parley.db') };
+  const synchronous = choice<SqliteSynchronous>(env, 'SQLITE_SYNCHRONOUS', ['full', 'normal', 'off'], 'full');
+  if (url === undefined || url === '')
+    return { kind: 'sqlite', path: path.join(dataDir, 'parley.db'), synchronous };
   if (/^postgres(ql)?:\/\//.test(url)) {
     const schema = env.DATABASE_SCHEMA || 'public';
     if (!/^[a-z_][a-z0-9_]{0,62}$/.test(schema))
       throw new ConfigError('DATABASE_SCHEMA', `must be a lower-case SQL identifier, got "${schema}"`);
     return { kind: 'postgres', url, schema };
   }
-  if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: path.resolve(url.slice('sqlite:'.length)) };
+  if (url.startsWith('sqlite:'))
+    return { kind: 'sqlite', path: path.resolve(url.slice('sqlite:'.length)), synchronous };
   throw new ConfigError('DATABASE_URL', 'must start with sqlite: or postgres://');
 }
 
@@ -171,6 +203,14 @@ function trustProxy(env: Env): Config['trustProxy'] {
   return list;
 }
 
+function headSigning(env: Env): HeadSigningConfig {
+  return {
+    enabled: choice(env, 'HEAD_SIGNING', ['on', 'off'], 'on') === 'on',
+    intervalMs: int(env, 'HEAD_SIGN_INTERVAL_MS', 100, 1, 60_000),
+    maxEvents: int(env, 'HEAD_SIGN_MAX_EVENTS', 1000, 1),
+  };
+}
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 function fromEnv(env: Env, dataDirOverride?: string): Config {
@@ -203,6 +243,7 @@ function fromEnv(env: Env, dataDirOverride?: string): Config {
     identity: identity(env, db),
     tls: tls(env),
     trustProxy: trustProxy(env),
+    headSigning: headSigning(env),
   };
 }
 

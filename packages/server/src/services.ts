@@ -7,6 +7,7 @@ import type { Sessions } from './security/sessions.ts';
 import type { RateLimiter } from './security/rate-limit.ts';
 import type { Hub } from './realtime/hub.ts';
 import type { Sequencer } from './realtime/sequencer.ts';
+import type { HeadSigner } from './realtime/head-signer.ts';
 import type { RoomService } from './rooms/room-service.ts';
 
 export interface Services {
@@ -18,6 +19,7 @@ export interface Services {
   sessions: Sessions;
   hub: Hub;
   sequencer: Sequencer;
+  heads: HeadSigner;
   rooms: RoomService;
   limits: { prelogin: RateLimiter; login: RateLimiter; register: RateLimiter; send: RateLimiter };
 }

@@ -12,10 +12,19 @@ describe('config', () => {
     for (const k of ['PORT', 'DATA_DIR', 'DATABASE_URL', 'ALLOWED_ORIGINS']) delete process.env[k];
     const c = loadConfig();
     expect(c.port).toBe(8000);
-    expect(c.database).toEqual({ kind: 'sqlite', path: expect.stringMatching(/data[/\\]parley\.db$/) });
+    expect(c.database).toEqual({
+      kind: 'sqlite',
+      path: expect.stringMatching(/data[/\\]parley\.db$/),
+      synchronous: 'full',
+    });
+    expect(c.headSigning).toEqual({ enabled: true, intervalMs: 100, maxEvents: 1000 });
     expect(c.allowedOrigins).toContain('http://localhost:5000');
     expect(Object.isFrozen(c) && Object.isFrozen(c.rateLimits)).toBe(true);
-    expect(loadConfig({ dataDir: '/tmp/x' }).database).toEqual({ kind: 'sqlite', path: '/tmp/x/parley.db' });
+    expect(loadConfig({ dataDir: '/tmp/x' }).database).toEqual({
+      kind: 'sqlite',
+      path: '/tmp/x/parley.db',
+      synchronous: 'full',
+    });
   });
 
   it('a bad variable fails at start with a message naming it', () => {
@@ -25,6 +34,9 @@ describe('config', () => {
       ALLOWED_ORIGINS: 'http://ok.example,not a url',
       LOG_LEVEL: 'loud',
       DATABASE_URL: 'mysql://x',
+      SQLITE_SYNCHRONOUS: 'sometimes',
+      HEAD_SIGNING: 'maybe',
+      HEAD_SIGN_INTERVAL_MS: '0',
     };
     for (const [name, value] of Object.entries(bad)) {
       process.env = { ...saved, [name]: value };

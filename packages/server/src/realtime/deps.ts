@@ -5,6 +5,7 @@ import type { Store } from '../storage/store.ts';
 import type { RateLimiter } from '../security/rate-limit.ts';
 import type { Hub, Peer } from './hub.ts';
 import type { Sequencer } from './sequencer.ts';
+import type { HeadSigner } from './head-signer.ts';
 
 /** What the realtime layer is built from. */
 export interface RealtimeDeps {
@@ -13,6 +14,7 @@ export interface RealtimeDeps {
   bus: Bus;
   hub: Hub;
   sequencer: Sequencer;
+  heads: HeadSigner;
   /** Shared with POST /api/chat: one budget per user, whatever the transport. */
   sendLimiter: RateLimiter;
   log: FastifyBaseLogger;

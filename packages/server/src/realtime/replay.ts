@@ -41,6 +41,7 @@ export async function replayRoom(
     }
   }
   if (after < head) conn.send({ type: 'gap', room, from: after + 1, to: head });
+  await deps.heads.flush(room);
   const heads = await deps.store.readHeads(room, head, head);
   const latest = heads[heads.length - 1];
   if (latest) conn.send({ type: 'head', head: latest });

@@ -1,12 +1,13 @@
-// The room sequencer: GROUP COMMIT [M5] [D1]. Appends submitted during one tick are committed in one
-// transaction; then each touched room's new head is signed once with the server key (no per-message RSA),
-// then every append is acked and the events fan out, each frame serialised once per room.
-import { headBytes, toB64u, type Head, type RoomEvent } from '@parley/protocol';
+// The room sequencer: GROUP COMMIT [D1]. Appends submitted during one tick are committed in one transaction;
+// appends that arrive while a commit (and its fsync) runs wait for the next one. Right after the commit every
+// append is acked and the events fan out, each frame serialised once per room; the heads are countersigned
+// later, coalesced, by the HeadSigner [M5]: no RSA between a commit and its acks.
+import type { RoomEvent } from '@parley/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { AppError } from '../errors.ts';
 import type { Bus, BusMessage } from '../bus/bus.ts';
 import type { AppendInput, Store } from '../storage/store.ts';
-import type { ServerKey } from '../security/server-key.ts';
+import type { HeadSigner } from './head-signer.ts';
 
 /** Bounds one transaction so a flood cannot hold the write lock for long. */
 const MAX_BATCH = 512;
@@ -20,7 +21,7 @@ interface Pending {
 export interface SequencerDeps {
   store: Store;
   bus: Bus;
-  serverKey: ServerKey;
+  heads: HeadSigner;
   log: FastifyBaseLogger;
 }
 
@@ -44,6 +45,7 @@ export class Sequencer {
   async drain(): Promise<void> {
     this.closed = true;
     while (this.running) await this.running;
+    await this.deps.heads.flush();
   }
 
   private async run(): Promise<void> {
@@ -67,34 +69,16 @@ export class Sequencer {
       return;
     }
     const fresh = results.flatMap((r) => (r.ok && !r.duplicate ? r.events : []));
-    const heads = await this.signHeads(fresh, ts);
     batch.forEach((p, i) => {
       const r = results[i]!;
       if (r.ok) p.resolve(r.events);
       else p.reject(new AppError(r.code, r.message));
     });
-    this.fanOut(fresh, heads);
+    this.fanOut(fresh);
+    this.deps.heads.committed(fresh);
   }
 
-  private async signHeads(events: readonly RoomEvent[], ts: number): Promise<Head[]> {
-    const last = new Map<string, RoomEvent>();
-    for (const e of events) last.set(e.room, e);
-    const heads = await Promise.all(
-      [...last.values()].map(async (e) => {
-        const unsigned = { room: e.room, seq: e.seq, ts, chain: e.chain };
-        return { ...unsigned, signature: toB64u(await this.deps.serverKey.sign(headBytes(unsigned))) };
-      }),
-    );
-    try {
-      await this.deps.store.insertHeads(heads);
-    } catch (err) {
-      // The events are committed; a missing head is covered by the next batch's head.
-      this.deps.log.error({ err }, 'storing signed heads failed');
-    }
-    return heads;
-  }
-
-  private fanOut(events: readonly RoomEvent[], heads: readonly Head[]): void {
+  private fanOut(events: readonly RoomEvent[]): void {
     const { bus } = this.deps;
     for (const event of events) {
       const msg: BusMessage = {
@@ -110,13 +94,6 @@ export class Sequencer {
         bus.publish(`user:${target}`, msg);
       }
       bus.publish(`room:${event.room}`, msg);
-    }
-    for (const head of heads) {
-      bus.publish(`room:${head.room}`, {
-        kind: 'frame',
-        frame: JSON.stringify({ type: 'head', head }),
-        room: head.room,
-      });
     }
   }
 }

@@ -2,22 +2,25 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
-import type { DatabaseConfig } from '../config.ts';
+import type { DatabaseConfig, SqliteSynchronous } from '../config.ts';
 import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrate, type Capabilities } from './migrations.ts';
+import { cachingStatements } from './statement-cache.ts';
 
-async function sqlite(file: string): Promise<Kysely<Database>> {
+const SYNCHRONOUS: Record<SqliteSynchronous, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' };
+
+async function sqlite(file: string, synchronous: SqliteSynchronous): Promise<Kysely<Database>> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   mkdirSync(path.dirname(file), { recursive: true });
   const database = new BetterSqlite3(file);
-  // [D1] WAL + synchronous=FULL: a commit is on disk before the ack leaves.
+  // [D1] WAL + synchronous=FULL (the default): a commit is on disk before the ack leaves.
   database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = FULL');
+  database.pragma(`synchronous = ${SYNCHRONOUS[synchronous]}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
+  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
 }
 
 export async function createStore(config: DatabaseConfig): Promise<Store> {
@@ -25,7 +28,7 @@ export async function createStore(config: DatabaseConfig): Promise<Store> {
   let caps: Capabilities;
   switch (config.kind) {
     case 'sqlite':
-      db = await sqlite(config.path);
+      db = await sqlite(config.path, config.synchronous ?? 'full');
       caps = { serialId: 'autoincrement' };
       break;
     case 'postgres': {

@@ -54,6 +54,8 @@ export function roomRoutes(app: FastifyInstance, s: Services): void {
     const maxSeq = m.role ? undefined : (m.leftSeq ?? 0);
     const events = await s.store.readEvents(id, { ...q, ...(maxSeq === undefined ? {} : { maxSeq }) });
     const headSeq = maxSeq ?? (await s.store.headSeq(id));
+    // [M5] Heads are signed coalesced; a reader gets one covering what it just read (when this process has it).
+    if (events.length > 0) await s.heads.flush(id);
     const first = events[0]?.seq ?? 0;
     const last = events[events.length - 1]?.seq ?? 0;
     const heads =
