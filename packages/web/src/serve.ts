@@ -99,6 +99,13 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     websocket: true,
     replyOptions: {
       rewriteRequestHeaders: (request, headers) => ({ ...headers, ...forwardedHeaders(request) }),
+      // The API is down or restarting: a gateway error in the API's own error shape, so the client says so
+      // in words and retries, instead of a bare 500.
+      onError: (reply) => {
+        void reply
+          .code(502)
+          .send({ error: { code: 'UNAVAILABLE', message: 'the Parley server is not reachable right now' } });
+      },
     },
     wsClientOptions,
   });

@@ -48,6 +48,18 @@ describe('startWebServer', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer');
   });
 
+  it('answers 502 UNAVAILABLE in the API error shape while the API is down', async () => {
+    // Port 9 (discard) has no listener here: the proxy's connection is refused.
+    const probe = await startWebServer({ port: 0, apiUrl: 'http://127.0.0.1:9', distDir: join(dir, 'dist') });
+    try {
+      const res = await fetch(`${probe.url}/api/health`);
+      expect(res.status).toBe(502);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
+    } finally {
+      await probe.close();
+    }
+  });
+
   it('falls back to the app for page routes, but not for missing files or /api', async () => {
     const page = await fetch(`${web.url}/rooms/some-room`);
     expect(page.status).toBe(200);
