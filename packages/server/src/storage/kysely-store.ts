@@ -3,7 +3,8 @@ import { sql, type Kysely } from 'kysely';
 import type { AccountKeys, Head, KdfParams } from '@parley/protocol';
 import type { Database } from './schema.ts';
 import type { AppendInput, SessionRecord, Store, StoredShare, UserRecord } from './store.ts';
-import { appendBatch } from './room-log.ts';
+import { appendItems } from './message-batch.ts';
+import { MemberCache } from './member-cache.ts';
 import * as reads from './room-reads.ts';
 import { claimSetting, readSetting } from './settings.ts';
 
@@ -22,6 +23,8 @@ const toSession = (
 const isUniqueViolation = (err: unknown) => err instanceof Error && /unique/i.test(err.message);
 
 export class KyselyStore implements Store {
+  /** Per process: who may post where, versioned by the rooms' member_seq [D6]. */
+  private readonly memberCache = new MemberCache();
   constructor(private readonly db: Kysely<Database>) {}
 
   async createUser(u: Omit<UserRecord, 'failedLogins' | 'failedWindowStart'>, now: number): Promise<boolean> {
@@ -140,7 +143,7 @@ export class KyselyStore implements Store {
   }
 
   appendBatch(items: readonly AppendInput[], ts: number) {
-    return appendBatch(this.db, items, ts);
+    return appendItems(this.db, items, ts, this.memberCache);
   }
 
   async insertHeads(heads: readonly Head[]): Promise<void> {

@@ -110,9 +110,19 @@ const settings: Migration = {
   },
 };
 
+/** Versions each room's membership, so a process can trust its cached member set [D6]. */
+const memberSeq: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .alterTable('rooms')
+      .addColumn('member_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+  },
+};
+
 /** Safe to run from several processes at once: Kysely's Migrator takes a lock (advisory on PostgreSQL). */
 export async function migrate(db: Kysely<unknown>, caps: Capabilities): Promise<void> {
-  const all = { '001_init': init(caps), '002_settings': settings };
+  const all = { '001_init': init(caps), '002_settings': settings, '003_member_seq': memberSeq };
   const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(all) } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw new Error('database migration failed', { cause: error });

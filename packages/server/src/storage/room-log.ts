@@ -1,7 +1,8 @@
 // The room log's write side [R1] [R2] [D2]: one group commit applies many appends in one transaction. Seq
 // assignment is serialised per room inside the transaction: the first touch of a room in a batch takes its
 // row (an UPDATE ... RETURNING, which locks the row on PostgreSQL), later appends continue from memory, and
-// the batch ends with one UPDATE of the room head.
+// the batch ends with one UPDATE of the room head. A batch of messages only takes the fast path of
+// message-batch.ts; this careful path serves membership changes and the rare resend.
 import { createHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import {
@@ -22,12 +23,16 @@ import {
 } from '@parley/protocol';
 import type { Database } from './schema.ts';
 import type { AppendInput, AppendResult } from './store.ts';
+import type { MemberCache } from './member-cache.ts';
 
-type Trx = Transaction<Database>;
+export type Trx = Transaction<Database>;
 interface Head {
   seq: number;
   chain: Uint8Array;
+  /** Seq of the room's last membership change: the version of the membership cache [D6]. */
+  memberSeq: number;
 }
+export type EventRow = Database['events'];
 
 // Synchronous SHA-256 keeps the transaction short; it equals the protocol's WebCrypto eventHash/nextChain.
 const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
@@ -45,11 +50,13 @@ export function rowToEvent(r: Database['events']): RoomEvent {
   } as RoomEvent;
 }
 
-class Batch {
+export class Batch {
   private readonly heads = new Map<string, Head>();
+  private readonly memberChanges = new Set<string>();
   constructor(
     private readonly trx: Trx,
     private readonly ts: number,
+    private readonly cache: MemberCache,
   ) {}
 
   async head(room: string): Promise<Head | undefined> {
@@ -59,21 +66,36 @@ class Batch {
       .updateTable('rooms')
       .set((eb) => ({ head_seq: eb.ref('head_seq') }))
       .where('id', '=', room)
-      .returning(['head_seq', 'head_chain'])
+      .returning(['head_seq', 'head_chain', 'member_seq'])
       .executeTakeFirst();
     if (!row) return undefined;
-    const head = { seq: Number(row.head_seq), chain: fromB64u(row.head_chain) };
+    const head = { seq: Number(row.head_seq), chain: fromB64u(row.head_chain), memberSeq: Number(row.member_seq) };
     this.heads.set(room, head);
     return head;
   }
 
   startRoom(room: string): void {
-    this.heads.set(room, { seq: 0, chain: GENESIS_CHAIN });
+    this.heads.set(room, { seq: 0, chain: GENESIS_CHAIN, memberSeq: 0 });
+  }
+
+  /** A membership change: the room's cached member set is stale from here on. */
+  memberChanged(room: string, seq: number): void {
+    const head = this.heads.get(room);
+    if (head) head.memberSeq = seq;
+    this.memberChanges.add(room);
+    this.cache.invalidate(room);
   }
 
   async append(room: string, e: EventContent & { sender: string }): Promise<RoomEvent> {
     const head = await this.head(room);
     if (!head) throw new Error(`append to unknown room ${room}`);
+    const { event, row } = this.build(room, head, e);
+    await this.trx.insertInto('events').values(row).execute();
+    return event;
+  }
+
+  /** Assigns the next seq and chain link of a locked room, without writing: the caller inserts `row`. */
+  build(room: string, head: Head, e: EventContent & { sender: string }): { event: RoomEvent; row: EventRow } {
     const seq = head.seq + 1;
     const { ts } = this;
     const hash = sha256(canonical('event', [room, seq, ts, e.kind, e.sender, eventBodyBytes(e)]));
@@ -88,24 +110,28 @@ class Batch {
       hash: toB64u(hash),
       chain: toB64u(chain),
     };
-    await this.trx
-      .insertInto('events')
-      .values({
-        ...event,
-        content: JSON.stringify(e.content),
-        client_msg_id: e.kind === 'message' ? e.content.clientMsgId : null,
-        event_id: e.kind === 'member' ? e.content.eventId : null,
-      })
-      .execute();
-    this.heads.set(room, { seq, chain });
-    return event as RoomEvent;
+    const row: EventRow = {
+      ...event,
+      content: JSON.stringify(e.content),
+      client_msg_id: e.kind === 'message' ? e.content.clientMsgId : null,
+      event_id: e.kind === 'member' ? e.content.eventId : null,
+    };
+    head.seq = seq;
+    head.chain = chain;
+    return { event: event as RoomEvent, row };
+  }
+
+  /** The locked head of a room, once `head(room)` has taken it. */
+  locked(room: string): Head | undefined {
+    return this.heads.get(room);
   }
 
   async finish(): Promise<void> {
     for (const [room, h] of this.heads) {
+      const memberSeq = this.memberChanges.has(room) ? { member_seq: h.memberSeq } : {};
       await this.trx
         .updateTable('rooms')
-        .set({ head_seq: h.seq, head_chain: toB64u(h.chain) })
+        .set({ head_seq: h.seq, head_chain: toB64u(h.chain), ...memberSeq })
         .where('id', '=', room)
         .execute();
     }
@@ -167,6 +193,7 @@ async function appendMember(trx: Trx, batch: Batch, e: MemberEvent): Promise<App
   if (!next.ok) return { ok: false, code: 'MEMBERSHIP_RULE', message: next.error };
   const event = await batch.append(e.room, { kind: 'member', content: e, sender: e.actor });
   await applyEffect(trx, e, event.seq, next.state);
+  batch.memberChanged(e.room, event.seq);
   return { ok: true, events: [event], duplicate: false };
 }
 
@@ -200,6 +227,7 @@ async function appendCreate(trx: Trx, batch: Batch, item: Extract<AppendInput, {
   for (const [i, e] of [item.create, ...item.invites].entries()) {
     const event = await batch.append(room, { kind: 'member', content: e, sender: e.actor });
     await applyEffect(trx, e, event.seq, states[i]!);
+    batch.memberChanged(room, event.seq);
     events.push(event);
   }
   return { ok: true as const, events, duplicate: false };
@@ -230,7 +258,7 @@ async function appendMessage(
   return { ok: true, events: [event], duplicate: false };
 }
 
-function lockOrder(items: readonly AppendInput[]): string[] {
+export function lockOrder(items: readonly AppendInput[]): string[] {
   const rooms = new Set<string>();
   for (const i of items) {
     if (i.kind === 'message') rooms.add(i.envelope.room);
@@ -243,9 +271,10 @@ export async function appendBatch(
   db: Kysely<Database>,
   items: readonly AppendInput[],
   ts: number,
+  cache: MemberCache,
 ): Promise<AppendResult[]> {
   return db.transaction().execute(async (trx) => {
-    const batch = new Batch(trx, ts);
+    const batch = new Batch(trx, ts, cache);
     // [D6] Take every touched room's row lock up front, in one global order: two processes' batches then
     // never deadlock, and the duplicate checks below see everything committed before the lock.
     for (const room of lockOrder(items)) await batch.head(room);

@@ -28,6 +28,8 @@ export interface Database {
     created_at: number;
     head_seq: number;
     head_chain: string;
+    /** Seq of the last membership change: versions the per-process member cache [D6]. */
+    member_seq: Generated<number>;
   };
   members: {
     room: string;

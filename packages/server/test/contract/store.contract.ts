@@ -150,6 +150,45 @@ export function storeContract(backend: Backend<DatabaseConfig>, opts: { multiPro
       expect(await store.readSetting('missing')).toBeUndefined();
     });
 
+    it('[D2] a resend inside a batch of fresh messages gets its original event; the rest commit gap-free', async () => {
+      const id = randomId();
+      const [first] = await send(store, alice, 1, id);
+      const results = await store.appendBatch(
+        [
+          { kind: 'message', sender: 'bob', envelope: await envelope(bob, room, 2) },
+          { kind: 'message', sender: 'alice', envelope: await envelope(alice, room, 1, id) },
+          { kind: 'message', sender: 'bob', envelope: await envelope(bob, room, 3) },
+        ],
+        Date.now(),
+      );
+      const seqOf = (r: typeof first) => (r?.ok ? r.events[0]!.seq : -1);
+      expect(results[1]).toMatchObject({ ok: true, duplicate: true });
+      expect(seqOf(results[1])).toBe(seqOf(first));
+      expect(seqOf(results[2])).toBe(seqOf(results[0]) + 1);
+      expect(seqOf(results[0])).toBe(seqOf(first) + 1);
+      await verifyChain(await store.readEvents(room, { after: 0, limit: 1000 }));
+    });
+
+    it('[D6] a membership change committed through another store reaches this store at once', async () => {
+      const other = await createStore(deployment.config);
+      try {
+        expect((await send(store, bob, 1))[0]).toMatchObject({ ok: true });
+        const kick = await member(alice, { type: 'kick', room, target: 'bob' });
+        expect((await other.appendBatch([{ kind: 'member', event: kick }], Date.now()))[0]).toMatchObject({
+          ok: true,
+        });
+        expect((await send(store, bob, 2))[0]).toMatchObject({ ok: false, code: 'NOT_MEMBER' });
+        const invite = await member(alice, { type: 'invite', room, target: 'bob' });
+        expect((await other.appendBatch([{ kind: 'member', event: invite }], Date.now()))[0]).toMatchObject({
+          ok: true,
+        });
+        expect((await send(store, bob, 3))[0]).toMatchObject({ ok: true });
+        await verifyChain(await store.readEvents(room, { after: 0, limit: 1000 }));
+      } finally {
+        await other.close();
+      }
+    });
+
     if (opts.multiProcess) {
       it('[D6] two processes writing one room at once: seq stays gap-free and the chain consistent', async () => {
         const other = await createStore(deployment.config);

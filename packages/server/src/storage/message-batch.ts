@@ -1,0 +1,98 @@
+// The group commit's fast path, for a batch of messages only (the steady state): one transaction with one
+// row lock per room, the membership check from the MemberCache, every event in a few multi-row INSERTs and
+// one head UPDATE per room. Duplicates [D2] are found by the unique index, not by a SELECT per message: a
+// resend is rare, so the batch is tried optimistically and, when the index refuses it, rolled back and
+// re-run on the careful path of room-log.ts, which answers the resend with its original events.
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+import type { AppendInput, AppendResult } from './store.ts';
+import { Batch, appendBatch, lockOrder, type EventRow, type Trx } from './room-log.ts';
+import type { MemberCache, MemberEntry } from './member-cache.ts';
+
+type MessageInput = Extract<AppendInput, { kind: 'message' }>;
+
+/** Rows per INSERT: power-of-two chunks keep the distinct statement texts (and prepared statements) few. */
+const CHUNK = 64;
+
+const NOT_MEMBER: AppendResult = { ok: false, code: 'NOT_MEMBER', message: 'you are not a member of this room' };
+
+/** Unique-constraint violations: SQLite says "UNIQUE constraint failed", PostgreSQL 23505. */
+const isUniqueViolation = (err: unknown) =>
+  (err as { code?: unknown } | null)?.code === '23505' || (err instanceof Error && /unique/i.test(err.message));
+
+function onlyFreshMessages(items: readonly AppendInput[]): items is readonly MessageInput[] {
+  const seen = new Set<string>();
+  for (const i of items) {
+    if (i.kind !== 'message') return false;
+    const key = `${i.envelope.room}\n${i.sender}\n${i.envelope.clientMsgId}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+  }
+  return true;
+}
+
+async function insertRows(trx: Trx, rows: readonly EventRow[]): Promise<void> {
+  let at = 0;
+  while (at < rows.length) {
+    let n = CHUNK;
+    while (n > rows.length - at) n >>= 1;
+    await trx
+      .insertInto('events')
+      .values(rows.slice(at, at + n))
+      .execute();
+    at += n;
+  }
+}
+
+async function commitMessages(
+  db: Kysely<Database>,
+  items: readonly MessageInput[],
+  ts: number,
+  cache: MemberCache,
+): Promise<AppendResult[]> {
+  const loaded = new Map<string, MemberEntry>();
+  const results = await db.transaction().execute(async (trx) => {
+    const batch = new Batch(trx, ts, cache);
+    const members = new Map<string, ReadonlySet<string>>();
+    // [D6] Row locks in one global order, as on the careful path.
+    for (const room of lockOrder(items)) {
+      const head = await batch.head(room);
+      if (head) members.set(room, await cache.members(trx, room, head.memberSeq, loaded));
+    }
+    const rows: EventRow[] = [];
+    const out = items.map((item): AppendResult => {
+      const { room } = item.envelope;
+      const head = batch.locked(room);
+      if (!head || !members.get(room)?.has(item.sender)) return NOT_MEMBER;
+      const { event, row } = batch.build(room, head, {
+        kind: 'message',
+        content: item.envelope,
+        sender: item.sender,
+      });
+      rows.push(row);
+      return { ok: true, events: [event], duplicate: false };
+    });
+    await insertRows(trx, rows);
+    await batch.finish();
+    return out;
+  });
+  cache.keep(loaded);
+  return results;
+}
+
+/** Commits every item in one transaction (the Store's appendBatch). */
+export async function appendItems(
+  db: Kysely<Database>,
+  items: readonly AppendInput[],
+  ts: number,
+  cache: MemberCache,
+): Promise<AppendResult[]> {
+  if (onlyFreshMessages(items)) {
+    try {
+      return await commitMessages(db, items, ts, cache);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+    }
+  }
+  return appendBatch(db, items, ts, cache);
+}
