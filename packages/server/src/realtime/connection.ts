@@ -9,7 +9,7 @@ import { replay, replayRoom } from './replay.ts';
 import { RateLimiter } from '../security/rate-limit.ts';
 
 interface Buffered {
-  frame: string;
+  frame: Buffer;
   room: string | undefined;
   seq: number | undefined;
 }
@@ -35,7 +35,7 @@ export class Connection implements Peer {
     ws.on('error', (err) => deps.log.debug({ err }, 'websocket error'));
   }
 
-  deliver(frame: string, room?: string, seq?: number): void {
+  deliver(frame: Buffer, room?: string, seq?: number): void {
     if (this.pending) {
       this.pending.push({ frame, room, seq });
       return;
@@ -78,7 +78,8 @@ export class Connection implements Peer {
     this.write(JSON.stringify(frame));
   }
 
-  write(text: string): void {
+  /** A Buffer is written as a text frame: the hub encodes a room's frame once for all its sockets. */
+  write(frame: string | Buffer): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.deps.config.maxBufferedBytes) {
       // [D4] A reader that stopped costs at most maxBufferedBytes; its close frame may never drain, so go.
@@ -86,7 +87,7 @@ export class Connection implements Peer {
       setTimeout(() => this.ws.terminate(), 1000).unref();
       return;
     }
-    this.ws.send(text);
+    this.ws.send(frame, { binary: false });
     this.deps.deliveries.inc();
   }
 

@@ -8,8 +8,11 @@ import type { Store } from '../storage/store.ts';
 export interface Peer {
   readonly user: string;
   readonly sessionId: string;
-  /** Writes an already-serialised frame; room events carry room and seq for de-duplication. */
-  deliver(frame: string, room?: string, seq?: number): void;
+  /**
+   * Writes an already-serialised frame, encoded once for every socket (a string would be UTF-8 encoded
+   * again per socket); room events carry room and seq for de-duplication.
+   */
+  deliver(frame: Buffer, room?: string, seq?: number): void;
   close(code: number, reason: string): void;
 }
 
@@ -118,7 +121,10 @@ export class Hub {
     const target = m.membership && this.users.get(m.membership.target);
     if (target && JOINS.has(m.membership!.type)) for (const p of target.peers) this.joinRoom(room, p);
     const g = this.rooms.get(room);
-    if (g) for (const p of [...g.peers]) if (p.user !== m.skipUser) p.deliver(m.frame, m.room, m.seq);
+    if (g) {
+      const data = Buffer.from(m.frame);
+      for (const p of [...g.peers]) if (p.user !== m.skipUser) p.deliver(data, m.room, m.seq);
+    }
     if (target && PARTS.has(m.membership!.type)) for (const p of target.peers) this.leaveRoom(room, p);
   }
 
@@ -135,6 +141,7 @@ export class Hub {
       this.onRoomMessage(m.room, m);
       return;
     }
-    for (const p of g.peers) p.deliver(m.frame, m.room, m.seq);
+    const data = Buffer.from(m.frame);
+    for (const p of g.peers) p.deliver(data, m.room, m.seq);
   }
 }
