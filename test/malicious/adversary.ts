@@ -29,6 +29,7 @@ import { nodeWebSocket } from '../../packages/sdk/src/node.ts';
 import { loadServerKey, type ServerKey } from '../../packages/server/src/security/server-key.ts';
 
 export const PASSWORD = 'correct horse battery staple';
+export const HEAD_GRACE_MS = 400;
 
 type Json = any;
 export interface Adversary {
@@ -40,6 +41,8 @@ export interface Adversary {
   frame: ((user: string, frame: Json) => Json[]) | null;
   /** Requests the SDK makes: method, url, parsed body. */
   sent: { user: string; method: string; url: string; body: Json }[];
+  /** Frames the SDK sends on its sockets, parsed. */
+  sentFrames: { user: string; frame: Json }[];
   client(user: string): ParleyClient;
   stores: Map<string, MemoryKeyStore>;
   close(): Promise<void>;
@@ -55,6 +58,7 @@ export async function adversary(): Promise<Adversary> {
     http: null,
     frame: null,
     sent: [],
+    sentFrames: [],
     stores: new Map(),
     client: (user) => {
       const store = new MemoryKeyStore();
@@ -65,6 +69,8 @@ export async function adversary(): Promise<Adversary> {
         ...network(a, user),
         reconnectMinMs: 50,
         reconnectMaxMs: 200,
+        // A short wait for heads [M5] keeps the stripped-head attacks quick; the server signs every 100 ms.
+        headGraceMs: HEAD_GRACE_MS,
       });
     },
     close: async () => {
@@ -93,7 +99,10 @@ function network(a: Adversary, user: string): Pick<ClientOptions, 'fetch' | 'web
       get readyState() {
         return real.readyState;
       },
-      send: (d) => real.send(d),
+      send: (d) => {
+        a.sentFrames.push({ user, frame: JSON.parse(d) });
+        real.send(d);
+      },
       close: (c, r) => real.close(c, r),
       onopen: null,
       onmessage: null,

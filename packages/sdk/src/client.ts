@@ -1,6 +1,6 @@
-// createClient(): wires the parts together and runs every live frame through one pipeline, in order:
-// integrity -> membership fold -> decryption -> events.
-import { type RoomEvent, type ServerFrame } from '@parley/protocol';
+// createClient(): wires the parts together and runs every live frame through one queue, in order (each event:
+// integrity -> membership fold -> decryption -> events, in live.ts).
+import { type ServerFrame } from '@parley/protocol';
 import { Account } from './account.ts';
 import { createApi } from './api.ts';
 import { Connection, connectUrl } from './connection.ts';
@@ -9,6 +9,7 @@ import { Emitter } from './emitter.ts';
 import { ParleyError } from './errors.ts';
 import { Inbound } from './inbound.ts';
 import { Integrity } from './integrity.ts';
+import { Live } from './live.ts';
 import { Outbound } from './outbound.ts';
 import { Pins } from './pins.ts';
 import { Rooms, normalizeUser } from './rooms.ts';
@@ -42,11 +43,15 @@ export function createClient(options: ClientOptions): ParleyClient {
   const account = new Account(ctx, pins);
   const rooms = new Rooms(ctx, pins);
   const outbound = new Outbound(ctx, pins, rooms);
-  const integrity = new Integrity(ctx, pins);
+  const integrity = new Integrity(ctx, pins, {
+    headGraceMs: options.headGraceMs ?? 5000,
+    isMember: async (room) => (await rooms.fold(room)).state.members.has(ctx.me().user),
+  });
   const inbound = new Inbound(ctx, pins, rooms, (room, sender, sessionId) => {
     return sender !== account.me?.user && connection.send({ type: 'key_request', room, sender, sessionId });
   });
   const timeline = new Timeline(ctx, rooms, integrity, inbound);
+  const live = new Live(ctx, integrity, rooms, inbound);
   const online = new Set<string>();
   const frames = new SerialQueue();
   let resumeFromNow = false;
@@ -60,6 +65,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     reconnectMaxMs: options.reconnectMaxMs ?? 15_000,
     resume: () => resumeMap(),
     onFrame: (frame) => void frames.run(() => handleFrame(frame)).catch(() => undefined),
+    onRefused: (raw) => void frames.run(() => Promise.resolve(live.refused(raw))),
     onState: (state: ConnectionState) => emitter.emit('connection', state),
   });
 
@@ -83,7 +89,7 @@ export function createClient(options: ClientOptions): ParleyClient {
         await inbound.fetchShares();
         return;
       case 'event':
-        return handleEvent(frame.event);
+        return live.event(frame.event);
       case 'head':
         return integrity.checkHead(frame.head);
       case 'gap':
@@ -103,17 +109,6 @@ export function createClient(options: ClientOptions): ParleyClient {
       case 'pong':
         return;
     }
-  }
-
-  async function handleEvent(ev: RoomEvent): Promise<void> {
-    const seen = (await store.get<Record<string, number>>(storeKey.lastSeq)) ?? {};
-    const last = seen[ev.room] ?? 0;
-    if (ev.seq <= last) return; // a replay of what this client already processed
-    await integrity.checkLive(ev, ev.seq === last + 1);
-    await store.set(storeKey.lastSeq, { ...seen, [ev.room]: ev.seq });
-    const notice = await rooms.observe(ev);
-    if (notice) emitter.emit('member', notice);
-    if (ev.kind === 'message') emitter.emit('message', await inbound.decrypt(ev));
   }
 
   async function send(room: string, text: string): Promise<{ seq: number }> {
@@ -140,6 +135,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     resume: () => account.resume(),
     logout: async () => {
       connection.stop();
+      integrity.stop();
       await account.logout();
     },
     changePassword: (current, next) => account.changePassword(current, next),
@@ -177,6 +173,8 @@ export function createClient(options: ClientOptions): ParleyClient {
       return Promise.resolve();
     },
     on: (event, listener) => emitter.on(event, listener),
+    chainHead: async (room) => integrity.chainHead((await rooms.resolveCached(room)).id),
+    compareHead: (head) => integrity.compareHead(head),
     contact: (user) => pins.contact(normalizeUser(user)),
     verify: (user) => pins.verify(normalizeUser(user)),
   };

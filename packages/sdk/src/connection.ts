@@ -23,6 +23,8 @@ export interface ConnectionOptions {
   pingIntervalMs?: number;
   resume: () => Promise<Record<string, number>>;
   onFrame: (frame: ServerFrame) => void;
+  /** A JSON frame the protocol schema refused (parsed, unvalidated): it is never handled as a frame. */
+  onRefused?: (raw: unknown) => void;
   onState: (state: ConnectionState) => void;
 }
 
@@ -116,7 +118,7 @@ export class Connection {
     if (socket !== this.socket || typeof data !== 'string') return;
     this.lastHeard = Date.now();
     const parsed = parseFrame(serverFrame, data);
-    if (!parsed.ok) return;
+    if (!parsed.ok) return this.refused(data);
     const frame = parsed.value;
     if (frame.type === 'ready') this.ready();
     else if (frame.type === 'ack') this.acked(frame);
@@ -125,6 +127,16 @@ export class Connection {
       this.pending.delete(frame.ref);
     }
     this.o.onFrame(frame);
+  }
+
+  private refused(data: string): void {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(data);
+    } catch {
+      return;
+    }
+    this.o.onRefused?.(raw);
   }
 
   private ready(): void {

@@ -25,8 +25,12 @@ export interface InboundSession {
 
 export type MessageEvent = Extract<RoomEvent, { kind: 'message' }>;
 
-/** A sender never needs this many steps in one session (it rotates after 100): more is an attack on our CPU. */
-const MAX_RATCHET_STEPS = 1000;
+/**
+ * How far past its stored chain key a reader ratchets [M1] [M6]. A sender rotates after 100 messages, so an
+ * honest index is never this far; a farther one (up to 2^32 − 1 HMAC steps) is an attack on the reader's CPU
+ * and the message is `tampered`, without a single step taken. Megolm bounds its skipped keys the same way.
+ */
+export const MAX_RATCHET_STEPS = 1000;
 
 export class Inbound {
   private readonly queue = new SerialQueue();
@@ -89,10 +93,15 @@ export class Inbound {
     });
   }
 
-  /** The sender signature of each event [M4]: null when valid, else the status it gives the message. */
+  /**
+   * The sender signature of each event [M4]: null when valid, else the status it gives the message. An
+   * envelope signed for another room than the one it was delivered in is moved, whoever signed it: tampered,
+   * before any key is looked up (or asked for).
+   */
   private verifyAll(events: readonly MessageEvent[]): Promise<(MessageStatus | null)[]> {
     return Promise.all(
       events.map(async (ev) => {
+        if (ev.content.room !== ev.room) return 'tampered';
         const keys = await this.pins.keys(ev.sender);
         if (!keys) return 'unknown_sender';
         return (await verifyMessageSignature(ev.content, ev.sender, keys.signing)) ? null : 'bad_signature';

@@ -6,4 +6,5 @@ export { IdbStore, type IdbStoreOptions } from './idb-store.ts';
 export { checkPassword, MIN_PASSWORD_LENGTH } from './account.ts';
 export { MAX_SESSION_MESSAGES, MAX_SESSION_AGE_MS } from './outbound.ts';
 export { connectUrl } from './connection.ts';
+export { MAX_RATCHET_STEPS } from './inbound.ts';
 export type * from './types.ts';

@@ -1,6 +1,7 @@
 // What the server committed to [R1] [M4] [M5]: each event's hash and chain link is recomputed, each head's
 // signature checked with the pinned server key, and each sender's counter followed. Findings become
-// `integrity` events; the messages themselves are still shown (with their own status).
+// `integrity` events; the messages themselves are still shown (with their own status). Chains and heads are
+// also what members compare with each other to find a fork [R1].
 import {
   GENESIS_CHAIN,
   eventHash,
@@ -13,8 +14,18 @@ import {
   type RoomEvent,
 } from '@parley/protocol';
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
+import { HeadWatch } from './head-watch.ts';
+import { PAGE_LIMIT, fetchPage } from './log.ts';
 import type { Pins } from './pins.ts';
-import type { IntegrityWarning } from './types.ts';
+import type { EventsAnswer } from './schemas.ts';
+import type { ChainHead, HeadComparison, IntegrityWarning } from './types.ts';
+
+export interface IntegrityOptions {
+  /** See ClientOptions.headGraceMs. */
+  headGraceMs: number;
+  /** Whether this user is still a member of the room (a former member is served no head past its leave). */
+  isMember: (room: string) => Promise<boolean>;
+}
 
 /** Chains remembered per room: enough to link the next page and compare the next heads. */
 const CHAIN_MEMORY = 2000;
@@ -36,12 +47,32 @@ export class Integrity {
   private readonly heads = new Map<string, Map<number, string>>();
   private readonly reported = new Set<string>();
   private readonly verifiedHeads = new Set<string>();
+  /** Per room: the newest head whose signature verified. */
+  private readonly newest = new Map<string, Head>();
   private readonly queue = new SerialQueue();
+  private readonly watch: HeadWatch;
 
   constructor(
     private readonly ctx: Ctx,
     private readonly pins: Pins,
-  ) {}
+    o: IntegrityOptions,
+  ) {
+    this.watch = new HeadWatch({
+      graceMs: o.headGraceMs,
+      recheck: async (room, seq) => this.checkHeads((await this.read(room, { after: seq - 1 }, 1)).heads),
+      shouldReport: o.isMember,
+      report: (room, seq) =>
+        this.warn(room, 'missing_head', `no valid server head vouches for the events up to seq ${seq}`),
+    });
+  }
+
+  /** A history answer: its events, then its heads; every event must end up covered by a valid head [M5]. */
+  async checkAnswer(page: EventsAnswer): Promise<void> {
+    await this.checkPage(page.events);
+    await this.checkHeads(page.heads);
+    const last = page.events.at(-1);
+    if (last) this.watch.expect(last.room, last.seq);
+  }
 
   /**
    * Checks a history page (read backwards, out of order): counters are compared within the page only. Every
@@ -79,6 +110,7 @@ export class Integrity {
   checkLive(ev: RoomEvent, contiguous: boolean): Promise<void> {
     return this.queue.run(async () => {
       await this.checkChain(ev, await eventHash(ev), null);
+      this.watch.expect(ev.room, ev.seq);
       const key = storeKey.counters(ev.room);
       // After a skip, the counters seen before it say nothing about the next messages: start over.
       const seen = contiguous ? ((await this.ctx.store.get<Record<string, number>>(key)) ?? {}) : {};
@@ -118,6 +150,8 @@ export class Integrity {
       for (const head of heads) {
         if (!this.verifiedHeads.has(headId(head))) continue;
         remember(this.heads, head.room, head.seq, head.chain);
+        this.watch.headSeen(head.room, head.seq);
+        if (head.seq > (this.newest.get(head.room)?.seq ?? 0)) this.newest.set(head.room, head);
         const known = this.chains.get(head.room)?.get(head.seq);
         if (known && known !== head.chain) this.fork(head.room, head.seq);
       }
@@ -125,8 +159,60 @@ export class Integrity {
     });
   }
 
+  /** Events that never arrived and were not filled (the same words for a `gap` frame and a live seq jump). */
   gap(room: string, from: number, to: number): void {
-    this.warn(room, 'gap', `the server could not replay events ${from}..${to}`);
+    this.warn(room, 'gap', `events ${from}..${to} never arrived and the server did not fill them`);
+  }
+
+  /** A live event the protocol schema refused [§0]: it is not processed, and that is said. */
+  refused(room: string, seq: number | null, why: string): void {
+    this.warn(room, 'invalid_event', `live event ${seq ?? '?'} was refused and not processed: ${why}`);
+  }
+
+  /** The room's newest verified head, read fresh when the server answers (else the newest one seen). */
+  async chainHead(room: string): Promise<ChainHead | null> {
+    try {
+      await this.checkAnswer(await this.read(room, { before: Number.MAX_SAFE_INTEGER }, 1));
+    } catch {
+      // Offline or refused: the newest head already verified is still this client's view.
+    }
+    const head = this.newest.get(room);
+    return head ? { room: head.room, seq: head.seq, chain: head.chain } : null;
+  }
+
+  /** Another member's head against this client's chain [R1]; a different chain for one seq is a fork. */
+  async compareHead(head: ChainHead): Promise<HeadComparison> {
+    if (!Number.isSafeInteger(head.seq) || head.seq < 1) return 'unknown';
+    let mine = this.chainAt(head.room, head.seq);
+    if (mine === undefined) {
+      await this.readUpTo(head.room, head.seq).catch(() => undefined);
+      mine = this.chainAt(head.room, head.seq);
+    }
+    if (mine === undefined) return 'unknown';
+    if (mine === head.chain) return 'match';
+    this.warn(head.room, 'chain_mismatch', `another member holds a different chain for seq ${head.seq} (fork)`);
+    return 'fork';
+  }
+
+  /** Forgets pending head checks (logout). */
+  stop(): void {
+    this.watch.stop();
+  }
+
+  private chainAt(room: string, seq: number): string | undefined {
+    return this.chains.get(room)?.get(seq) ?? this.heads.get(room)?.get(seq);
+  }
+
+  /** Reads the events up to `seq` from the nearest chain already held, so each one's link is checked. */
+  private async readUpTo(room: string, seq: number): Promise<void> {
+    let from = 0;
+    for (const s of this.chains.get(room)?.keys() ?? []) if (s < seq && s > from) from = s;
+    if (seq - from > PAGE_LIMIT) return;
+    await this.checkAnswer(await this.read(room, { after: from }, seq - from));
+  }
+
+  private read(room: string, at: { after: number } | { before: number }, limit: number): Promise<EventsAnswer> {
+    return fetchPage(this.ctx.api, room, at, limit);
   }
 
   /**

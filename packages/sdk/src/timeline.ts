@@ -47,7 +47,7 @@ export class Timeline {
     const [decrypted, notices] = await Promise.all([
       this.inbound.decryptMany(messages),
       this.notices(id, page.events),
-      this.integrity.checkPage(page.events).then(() => this.integrity.checkHeads(page.heads)),
+      this.integrity.checkAnswer(page),
     ]);
     return {
       messages: decrypted,

@@ -35,11 +35,19 @@ export interface ClientOptions {
   /** Reconnect back-off bounds. Defaults 500 ms and 15 000 ms. */
   reconnectMinMs?: number;
   reconnectMaxMs?: number;
+  /**
+   * How long an event may wait for a countersigned head covering it before the SDK asks the server again and,
+   * still without one, warns `missing_head` [M5]. Servers coalesce heads (100 ms by default). Default 5 000 ms.
+   */
+  headGraceMs?: number;
 }
 
 export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offline';
 
-/** Why a message can't be shown [M6]: never a bare "unable to decrypt". */
+/**
+ * Why a message can't be shown [M6]: never a bare "unable to decrypt". `tampered` also covers an envelope whose
+ * room is not the room it was delivered in, and an index more than MAX_RATCHET_STEPS past the stored key.
+ */
 export type MessageStatus =
   'ok' | 'missing_key' | 'before_join' | 'bad_signature' | 'tampered' | 'unknown_sender' | 'replayed';
 
@@ -106,12 +114,40 @@ export interface ContactInfo {
   keyChanged: boolean;
 }
 
-/** Integrity findings from the chain, heads and counters [R1] [M4] [M5]. */
+/**
+ * Integrity findings from the chain, heads and counters [R1] [M4] [M5] [D3]:
+ * - `gap`: events that never arrived and that the server did not fill from history;
+ * - `bad_head`: a head not signed by the pinned server key;
+ * - `missing_head`: events no valid head vouched for, even after asking the server again;
+ * - `chain_mismatch`: a hash or link that does not add up, or two chains for one seq (a fork);
+ * - `counter_gap` / `counter_replay`: a sender's counter jumped, or went back;
+ * - `invalid_membership`: a membership event without a valid signature and rule;
+ * - `invalid_event`: a live event refused by the protocol schema (another version, §0), never processed.
+ */
 export interface IntegrityWarning {
   room: string;
-  kind: 'gap' | 'bad_head' | 'chain_mismatch' | 'counter_gap' | 'counter_replay' | 'invalid_membership';
+  kind:
+    | 'gap'
+    | 'bad_head'
+    | 'missing_head'
+    | 'chain_mismatch'
+    | 'counter_gap'
+    | 'counter_replay'
+    | 'invalid_membership'
+    | 'invalid_event';
   detail: string;
 }
+
+/** A room's chain at one seq [R1]: what two members compare, out of band, to find a fork. */
+export interface ChainHead {
+  room: string;
+  seq: number;
+  /** chain_seq, b64u. */
+  chain: string;
+}
+
+/** `unknown`: this client has not seen (and could not read) the chain at that seq. */
+export type HeadComparison = 'match' | 'fork' | 'unknown';
 
 export interface ClientEvents {
   message: DecryptedMessage;
@@ -166,6 +202,18 @@ export interface ParleyClient {
   connect(opts?: { fromNow?: boolean }): Promise<void>;
   disconnect(): Promise<void>;
   on<K extends keyof ClientEvents>(event: K, listener: (value: ClientEvents[K]) => void): () => void;
+
+  /**
+   * The room's newest head this client verified (countersigned with the pinned server key) [R1] [M5], read
+   * fresh from the server when it can be (else the newest one seen); null when none is known.
+   */
+  chainHead(room: string): Promise<ChainHead | null>;
+  /**
+   * Compares a head another member reported (in a signed message, or read out) with this client's own chain:
+   * `fork` is also raised as a `chain_mismatch` warning. An unseen seq is read from the server first when it
+   * is close to a chain this client already holds, so the link to it is checked.
+   */
+  compareHead(head: ChainHead): Promise<HeadComparison>;
 
   contact(user: string): Promise<ContactInfo>;
   /** Marks the user's current keys verified (and accepts them after a key change). */
