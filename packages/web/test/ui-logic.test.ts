@@ -1,10 +1,11 @@
 // The client's pure rules, without a browser: password policy, error words, and the chat reducer.
 import { describe, expect, it } from 'vitest';
-import type { DecryptedMessage, HistoryPage, MembershipNotice } from '@parley/sdk';
+import type { DecryptedMessage, HistoryPage, IntegrityWarning, MembershipNotice } from '@parley/sdk';
 import { passwordProblem, usernameProblem } from '../src/ui/auth/password-rules.ts';
 import { describeError } from '../src/ui/errors.ts';
 import { chatReducer, initialChatState, timelineOf, typingUsers } from '../src/ui/state/chat-state.ts';
 import { roomLabel } from '../src/ui/chat/RoomList.tsx';
+import { integritySentence, MAX_ALERTS_PER_ROOM } from '../src/ui/state/integrity.ts';
 
 const msg = (seq: number, over: Partial<DecryptedMessage> = {}): DecryptedMessage => ({
   room: 'r1',
@@ -144,5 +145,87 @@ describe('chat reducer', () => {
     expect(roomLabel(dm, 'alice')).toBe('@bob');
     expect(roomLabel(dm, 'bob')).toBe('@alice');
     expect(roomLabel({ ...dm, name: 'plans' }, 'alice')).toBe('plans');
+  });
+});
+
+const warning = (kind: IntegrityWarning['kind'], detail = 'd', room = 'r1'): IntegrityWarning => ({
+  room,
+  kind,
+  detail,
+});
+
+describe('integrity warnings in words [R1] [M4] [M5] [D3]', () => {
+  it('[M4] names the sender whose messages were withheld or replayed', () => {
+    expect(integritySentence(warning('counter_gap', '2 message(s) of alice before seq 9 are missing'))).toBe(
+      'Some messages from alice were withheld by the server.',
+    );
+    expect(integritySentence(warning('counter_replay', "bob.x's counter 3 at seq 9 was already seen"))).toMatch(
+      /^A message from bob\.x was delivered a second time/,
+    );
+    expect(integritySentence(warning('counter_gap', 'something else'))).toBe(
+      'Some messages from a member were withheld by the server.',
+    );
+  });
+
+  it('[R1] says a forked or badly signed history may have been altered', () => {
+    const altered =
+      "The server's record of this room does not match what it signed: history may have been altered.";
+    expect(integritySentence(warning('chain_mismatch'))).toBe(altered);
+    expect(integritySentence(warning('bad_head'))).toBe(altered);
+  });
+
+  it('gives every kind one plain sentence, without the technical detail', () => {
+    const kinds: IntegrityWarning['kind'][] = [
+      'gap',
+      'bad_head',
+      'missing_head',
+      'chain_mismatch',
+      'counter_gap',
+      'counter_replay',
+      'invalid_membership',
+      'invalid_event',
+    ];
+    for (const kind of kinds) {
+      const text = integritySentence(warning(kind, 'seq 42 chain x'));
+      expect(text).toMatch(/^[A-Z].*\.$/);
+      expect(text).not.toContain('seq 42');
+    }
+  });
+
+  it('shows a warning once per room and sentence, until dismissed', () => {
+    let s = initialChatState('alice');
+    s = chatReducer(s, { type: 'integrity', warning: warning('bad_head', 'head 3') });
+    s = chatReducer(s, { type: 'integrity', warning: warning('bad_head', 'head 4') });
+    s = chatReducer(s, { type: 'integrity', warning: warning('chain_mismatch', 'event 5') });
+    s = chatReducer(s, { type: 'integrity', warning: warning('gap', 'events 2..3', 'r2') });
+    expect(s.alerts.r1?.map((a) => [a.kind, a.detail])).toEqual([['bad_head', 'head 3']]);
+    expect(s.alerts.r2?.map((a) => a.kind)).toEqual(['gap']);
+    s = chatReducer(s, { type: 'integrity', warning: warning('counter_gap', '1 message(s) of bob before seq 9') });
+    s = chatReducer(s, {
+      type: 'integrity',
+      warning: warning('counter_gap', '1 message(s) of carol before seq 9'),
+    });
+    expect(s.alerts.r1).toHaveLength(3);
+
+    const text = s.alerts.r1?.[0]?.text ?? '';
+    s = chatReducer(s, { type: 'dismissAlert', room: 'r1', text });
+    expect(s.alerts.r1?.map((a) => a.kind)).toEqual(['counter_gap', 'counter_gap']);
+    s = chatReducer(s, { type: 'dismissAlert', room: 'r2', text: s.alerts.r2?.[0]?.text ?? '' });
+    expect(s.alerts.r2).toBeUndefined();
+    // Seen again after a dismissal: shown again.
+    s = chatReducer(s, { type: 'integrity', warning: warning('bad_head', 'head 9') });
+    expect(s.alerts.r1?.at(-1)?.text).toBe(text);
+  });
+
+  it('keeps a bounded number of warnings per room', () => {
+    let s = initialChatState('alice');
+    for (let i = 0; i < 30; i++) {
+      s = chatReducer(s, {
+        type: 'integrity',
+        warning: warning('counter_gap', `1 message(s) of u${i} before seq 1`),
+      });
+    }
+    expect(s.alerts.r1).toHaveLength(MAX_ALERTS_PER_ROOM);
+    expect(s.alerts.r1?.at(-1)?.text).toContain('u29');
   });
 });

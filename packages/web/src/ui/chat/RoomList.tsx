@@ -23,6 +23,7 @@ export function roomLabel(room: RoomSummary, me: string): string {
 function RoomLink({ room, state, onOpen }: { room: RoomSummary; state: ChatState; onOpen: () => void }) {
   const unread = state.unread[room.id] ?? 0;
   const label = roomLabel(room, state.me);
+  const warned = (state.alerts[room.id]?.length ?? 0) > 0;
   return (
     <li>
       <a
@@ -34,6 +35,11 @@ function RoomLink({ room, state, onOpen }: { room: RoomSummary; state: ChatState
         }}
       >
         <span className="room-name">{label}</span>
+        {warned && (
+          <span className="room-warning" role="img" aria-label="integrity warning" title="Integrity warning">
+            ⚠
+          </span>
+        )}
         {unread > 0 && (
           <span className="unread" aria-label={`${unread} unread`}>
             {unread}

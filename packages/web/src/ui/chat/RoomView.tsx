@@ -4,6 +4,7 @@ import { timelineOf, typingUsers } from '../state/chat-state.ts';
 import type { ChatState } from '../state/chat-state.ts';
 import type { ChatActions } from '../state/use-chat.ts';
 import { Composer } from './Composer.tsx';
+import { IntegrityBanner } from './IntegrityBanner.tsx';
 import { MessageList } from './MessageList.tsx';
 import { roomLabel } from './RoomList.tsx';
 
@@ -37,6 +38,10 @@ export function RoomView({ client, room, state, actions, onError }: Props) {
         <h2>{roomLabel(room, state.me)}</h2>
         <span className="muted small">{room.public ? 'Public room' : 'Private room'} · end-to-end encrypted</span>
       </header>
+      <IntegrityBanner
+        alerts={state.alerts[room.id] ?? []}
+        onDismiss={(text) => actions.dismissAlert(room.id, text)}
+      />
       <MessageList me={state.me} timeline={timeline} onLoadOlder={() => actions.loadOlder(room.id)} />
       <TypingIndicator users={typingUsers(state, room.id, Date.now())} />
       <Composer

@@ -10,6 +10,8 @@ import type {
   RoomSummary,
   UnreadCount,
 } from '@parley/sdk';
+import { addAlert, dismissAlert } from './integrity.ts';
+import type { RoomAlerts } from './integrity.ts';
 
 export type TimelineItem =
   | { kind: 'message'; seq: number; message: DecryptedMessage }
@@ -35,7 +37,8 @@ export interface ChatState {
   typing: Readonly<Record<string, Readonly<Record<string, number>>>>;
   connection: ConnectionState;
   keyChanges: readonly string[];
-  integrity: readonly IntegrityWarning[];
+  /** room → the integrity warnings it shows, in words, until dismissed [R1] [M4] [M5] [D3]. */
+  alerts: RoomAlerts;
 }
 
 export type ChatAction =
@@ -52,7 +55,8 @@ export type ChatAction =
   | { type: 'connection'; state: ConnectionState }
   | { type: 'keychange'; user: string }
   | { type: 'keyaccepted'; user: string }
-  | { type: 'integrity'; warning: IntegrityWarning };
+  | { type: 'integrity'; warning: IntegrityWarning }
+  | { type: 'dismissAlert'; room: string; text: string };
 
 export const TYPING_SHOWN_MS = 5_000;
 
@@ -68,7 +72,7 @@ export function initialChatState(me: string): ChatState {
     typing: {},
     connection: 'connecting',
     keyChanges: [],
-    integrity: [],
+    alerts: {},
   };
 }
 
@@ -179,7 +183,9 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
     case 'keyaccepted':
       return { ...state, keyChanges: state.keyChanges.filter((u) => u !== action.user) };
     case 'integrity':
-      return { ...state, integrity: [...state.integrity.slice(-19), action.warning] };
+      return { ...state, alerts: addAlert(state.alerts, action.warning) };
+    case 'dismissAlert':
+      return { ...state, alerts: dismissAlert(state.alerts, action.room, action.text) };
   }
 }
 

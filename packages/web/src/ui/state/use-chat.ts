@@ -12,6 +12,7 @@ export interface ChatActions {
   send(room: string, text: string): Promise<void>;
   refreshRooms(): Promise<void>;
   acceptKeys(user: string): void;
+  dismissAlert(room: string, text: string): void;
 }
 
 const visible = () => typeof document === 'undefined' || document.visibilityState === 'visible';
@@ -111,6 +112,7 @@ export function useChat(client: ParleyClient, onError: (e: unknown) => void): [C
       },
       refreshRooms,
       acceptKeys: (user) => dispatch({ type: 'keyaccepted', user }),
+      dismissAlert: (room, text) => dispatch({ type: 'dismissAlert', room, text }),
     }),
     [client, loadOlder, refreshRooms, onError],
   );
