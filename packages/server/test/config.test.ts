@@ -1,4 +1,8 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { startServer } from '../src/index.ts';
 import { loadConfig } from '../src/config.ts';
 import { createStore } from '../src/storage/create-store.ts';
 
@@ -49,5 +53,22 @@ describe('config', () => {
     const c = loadConfig();
     expect(c.database).toEqual({ kind: 'postgres', url: process.env.DATABASE_URL, schema: 'public' });
     await expect(createStore(c.database)).rejects.toThrow(/DATABASE_URL/);
+  });
+});
+
+describe('the data directory', () => {
+  it('[S1] [K2] keeps the database (auth hashes, wrapped keys) and the server key readable by the server user only', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'parley-perm-'));
+    const dataDir = join(root, 'data');
+    const server = await startServer({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' });
+    try {
+      const mode = async (p: string) => (await stat(join(dataDir, p))).mode & 0o777;
+      expect(await mode('.')).toBe(0o700);
+      expect(await mode('parley.db')).toBe(0o600);
+      expect(await mode('server-key.json')).toBe(0o600);
+    } finally {
+      await server.close();
+      await rm(root, { recursive: true, force: true });
+    }
   });
 });

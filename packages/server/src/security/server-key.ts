@@ -37,7 +37,7 @@ function writeSecretFile(file: string, contents: string): void {
 }
 
 export async function loadServerKey(dataDir: string): Promise<ServerKey> {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'server-key.json');
   if (!existsSync(file)) {
     const pair = await generateRsaKeyPair('signing');
@@ -62,7 +62,7 @@ export async function loadServerKey(dataDir: string): Promise<ServerKey> {
 
 /** 32 random bytes kept in DATA_DIR/server-secret (0600). */
 export function loadServerSecret(dataDir: string): Uint8Array {
-  mkdirSync(dataDir, { recursive: true });
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   const file = path.join(dataDir, 'server-secret');
   if (!existsSync(file)) writeSecretFile(file, toB64u(nodeRandomBytes(32)));
   const secret = fromB64u(readFileSync(file, 'utf8').trim());

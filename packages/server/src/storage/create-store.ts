@@ -1,5 +1,5 @@
 // One factory knows the list of backends (STYLE 2); the heavy driver is imported lazily.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { Kysely, SqliteDialect } from 'kysely';
 import type { DatabaseConfig, SqliteSynchronous } from '../config.ts';
@@ -13,8 +13,11 @@ const SYNCHRONOUS: Record<SqliteSynchronous, string> = { full: 'FULL', normal: '
 
 async function sqlite(file: string, synchronous: SqliteSynchronous): Promise<Kysely<Database>> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
-  mkdirSync(path.dirname(file), { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const database = new BetterSqlite3(file);
+  // The database holds auth hashes and wrapped private keys: readable by the server's user only. WAL mode
+  // creates the -wal and -shm files with the database file's mode.
+  chmodSync(file, 0o600);
   // [D1] WAL + synchronous=FULL (the default): a commit is on disk before the ack leaves.
   database.pragma('journal_mode = WAL');
   database.pragma(`synchronous = ${SYNCHRONOUS[synchronous]}`);
