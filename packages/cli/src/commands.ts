@@ -5,6 +5,7 @@ import { CliError } from './errors.ts';
 import { printMessage, type Out } from './output.ts';
 import { askHidden, password } from './prompt.ts';
 import { clientFor, rememberUser, signedIn, whichUser } from './session.ts';
+import { printWarning } from './warnings.ts';
 
 type Command = (inv: Invocation, out: Out) => Promise<void>;
 
@@ -97,7 +98,11 @@ export const commands: Record<string, Command> = {
     out.print(String(seq), { room: room.id, seq });
   }),
   read: withClient(async (c, inv, out) => {
+    // Findings about any room are said, from the first request on: they are what the server did meanwhile.
+    const names = new Map<string, string>();
+    c.on('integrity', (w) => printWarning(out, w, names.get(w.room) ?? w.room));
     const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));
+    names.set(room.id, room.name);
     const messages = await c.history(room.id, { limit: inv.limit ?? 50 });
     for (const m of messages) printMessage(out, m, room.name);
   }),
@@ -140,6 +145,9 @@ async function listen(c: ParleyClient, inv: Invocation, out: Out): Promise<void>
     };
     c.on('message', (m) => show(m, true));
     c.on('recovered', (m) => show(m, false));
+    c.on('integrity', (w) => {
+      if (wanted.size === 0 || wanted.has(w.room)) printWarning(out, w, names.get(w.room) ?? w.room);
+    });
     c.on('keychange', ({ user }) =>
       process.stderr.write(`WARNING: ${user}'s keys changed: check the safety number\n`),
     );

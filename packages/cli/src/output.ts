@@ -26,7 +26,7 @@ const STATUS_TEXT: Record<Exclude<DecryptedMessage['status'], 'ok'>, string> = {
 };
 
 /** Message text is printed as text; control characters are escaped so a message cannot drive the terminal. */
-const safe = (text: string) =>
+export const safe = (text: string) =>
   text.replace(
     /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
