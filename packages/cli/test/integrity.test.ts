@@ -1,0 +1,105 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- the test asserts on parsed JSON lines */
+// [M5] A server that misbehaves is told, in words: the real `parley` binary reads through a proxy that breaks
+// the signature of every chain head the real server serves.
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startServer } from '@parley/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const BIN = fileURLToPath(new URL('../bin/parley.js', import.meta.url));
+const EVENTS = /^\/api\/rooms\/[^/]+\/events/;
+const HOP = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'set-cookie']);
+
+/** Flips the first character of every head signature in a history answer. */
+function breakHeads(body: string): string {
+  const data = JSON.parse(body) as { heads?: { signature: string }[] };
+  for (const h of data.heads ?? []) h.signature = (h.signature.startsWith('A') ? 'B' : 'A') + h.signature.slice(1);
+  return JSON.stringify(data);
+}
+
+async function forward(upstream: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const chunks: Buffer[] = [];
+  for await (const c of req) chunks.push(c as Buffer);
+  const headers = Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection');
+  const answer = await fetch(upstream + (req.url ?? '/'), {
+    method: req.method,
+    headers: headers.map(([k, v]): [string, string] => [k, String(v)]),
+    ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
+  });
+  let body = await answer.text();
+  if (req.method === 'GET' && EVENTS.test(req.url ?? '') && answer.ok) body = breakHeads(body);
+  for (const [k, v] of answer.headers) if (!HOP.has(k)) res.setHeader(k, v);
+  const cookies = answer.headers.getSetCookie();
+  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
+  res.writeHead(answer.status).end(body);
+}
+
+describe('parley CLI against a misbehaving server', () => {
+  let server: Awaited<ReturnType<typeof startServer>>;
+  let proxy: Server;
+  let proxyUrl: string;
+  let home: string;
+  let dataDir: string;
+
+  function run(args: string[]) {
+    const child = spawn(process.execPath, [BIN, '--server', proxyUrl, '--home', home, ...args], {
+      env: { ...process.env, PARLEY_PASSWORD: 'correct horse battery staple', PARLEY_SERVER: '', PARLEY_USER: '' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d: Buffer) => (out.stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out.stderr += d.toString()));
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) =>
+      child.on('close', (code) => resolve({ code, ...out })),
+    );
+  }
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'parley-cli-int-data-'));
+    home = await mkdtemp(join(tmpdir(), 'parley-cli-int-home-'));
+    server = await startServer({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' });
+    proxy = createServer((req, res) => {
+      forward(server.url, req, res).catch(() => res.writeHead(502).end());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const reg = await run(['--user', 'alice', 'register']);
+    expect([reg.code, reg.stderr]).toEqual([0, '']);
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => proxy?.close(resolve));
+    await server?.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(home, { recursive: true, force: true });
+  });
+
+  it('[M5] read says in words that the heads are not signed by the server, and --json adds a warning line', async () => {
+    expect((await run(['--user', 'alice', 'send', 'general', 'hello'])).code).toBe(0);
+    const human = await run(['--user', 'alice', 'read', 'general']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/ alice✓?: hello\n/);
+    expect(human.stderr).toContain(
+      "parley: warning: general: the server's record of this room does not match what it signed",
+    );
+
+    const json = await run(['--user', 'alice', 'read', 'general', '--json']);
+    const lines = json.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(lines).toContainEqual(expect.objectContaining({ sender: 'alice', text: 'hello', status: 'ok' }));
+    expect(lines).toContainEqual({
+      type: 'warning',
+      room: expect.any(String),
+      kind: 'bad_head',
+      detail: expect.any(String),
+    });
+    // Message lines keep their shape: no type field.
+    expect(lines.filter((l) => 'type' in l).every((l) => l.type === 'warning')).toBe(true);
+  });
+});
