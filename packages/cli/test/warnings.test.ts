@@ -3,7 +3,12 @@ import type { IntegrityWarning } from '@parley/sdk';
 import { describe, expect, it } from 'vitest';
 import { warningJson, warningLine, warningSentence } from '../src/warnings.ts';
 
-const w = (kind: IntegrityWarning['kind'], detail = 'd'): IntegrityWarning => ({ room: 'r_1', kind, detail });
+const w = (kind: IntegrityWarning['kind'], detail = 'd', user?: string): IntegrityWarning => ({
+  room: 'r_1',
+  kind,
+  detail,
+  ...(user ? { user } : {}),
+});
 
 const KINDS: IntegrityWarning['kind'][] = [
   'gap',
@@ -18,10 +23,10 @@ const KINDS: IntegrityWarning['kind'][] = [
 
 describe('integrity warning lines', () => {
   it('[M4] one stderr line naming the room and the sender whose messages were withheld', () => {
-    expect(warningLine(w('counter_gap', '2 message(s) of alice before seq 9 are missing'), 'plans')).toBe(
+    expect(warningLine(w('counter_gap', '2 message(s) of alice before seq 9 are missing', 'alice'), 'plans')).toBe(
       'parley: warning: plans: some messages from alice were withheld by the server',
     );
-    expect(warningSentence(w('counter_replay', "bob's counter 3 at seq 9 was already seen"))).toMatch(
+    expect(warningSentence(w('counter_replay', "bob's counter 3 at seq 9 was already seen", 'bob'))).toMatch(
       /^a message from bob was delivered a second time/,
     );
   });

@@ -253,12 +253,13 @@ export class Integrity {
   ): void {
     if (last === undefined) return;
     if (counter <= last)
-      this.warn(room, 'counter_replay', `${sender}'s counter ${counter} at seq ${seq} was already seen`);
+      this.warn(room, 'counter_replay', `${sender}'s counter ${counter} at seq ${seq} was already seen`, sender);
     else if (counter > last + 1) {
       this.warn(
         room,
         'counter_gap',
         `${counter - last - 1} message(s) of ${sender} before seq ${seq} are missing`,
+        sender,
       );
     }
   }
@@ -267,11 +268,11 @@ export class Integrity {
     this.warn(room, 'chain_mismatch', `two different chains were served for seq ${seq} (fork)`);
   }
 
-  private warn(room: string, kind: IntegrityWarning['kind'], detail: string): void {
+  private warn(room: string, kind: IntegrityWarning['kind'], detail: string, user?: string): void {
     const id = `${room}|${kind}|${detail}`;
     if (this.reported.has(id)) return;
     this.reported.add(id);
-    this.ctx.emit('integrity', { room, kind, detail });
+    this.ctx.emit('integrity', user === undefined ? { room, kind, detail } : { room, kind, detail, user });
   }
 }
 

@@ -136,6 +136,8 @@ export interface IntegrityWarning {
     | 'invalid_membership'
     | 'invalid_event';
   detail: string;
+  /** The sender concerned, for the counter kinds. */
+  user?: string;
 }
 
 /** A room's chain at one seq [R1]: what two members compare, out of band, to find a fork. */

@@ -148,20 +148,21 @@ describe('chat reducer', () => {
   });
 });
 
-const warning = (kind: IntegrityWarning['kind'], detail = 'd', room = 'r1'): IntegrityWarning => ({
+const warning = (kind: IntegrityWarning['kind'], detail = 'd', room = 'r1', user?: string): IntegrityWarning => ({
   room,
   kind,
   detail,
+  ...(user ? { user } : {}),
 });
 
 describe('integrity warnings in words [R1] [M4] [M5] [D3]', () => {
   it('[M4] names the sender whose messages were withheld or replayed', () => {
-    expect(integritySentence(warning('counter_gap', '2 message(s) of alice before seq 9 are missing'))).toBe(
-      'Some messages from alice were withheld by the server.',
-    );
-    expect(integritySentence(warning('counter_replay', "bob.x's counter 3 at seq 9 was already seen"))).toMatch(
-      /^A message from bob\.x was delivered a second time/,
-    );
+    expect(
+      integritySentence(warning('counter_gap', '2 message(s) of alice before seq 9 are missing', 'r1', 'alice')),
+    ).toBe('Some messages from alice were withheld by the server.');
+    expect(
+      integritySentence(warning('counter_replay', "bob.x's counter 3 at seq 9 was already seen", 'r1', 'bob.x')),
+    ).toMatch(/^A message from bob\.x was delivered a second time/);
     expect(integritySentence(warning('counter_gap', 'something else'))).toBe(
       'Some messages from a member were withheld by the server.',
     );
@@ -200,10 +201,13 @@ describe('integrity warnings in words [R1] [M4] [M5] [D3]', () => {
     s = chatReducer(s, { type: 'integrity', warning: warning('gap', 'events 2..3', 'r2') });
     expect(s.alerts.r1?.map((a) => [a.kind, a.detail])).toEqual([['bad_head', 'head 3']]);
     expect(s.alerts.r2?.map((a) => a.kind)).toEqual(['gap']);
-    s = chatReducer(s, { type: 'integrity', warning: warning('counter_gap', '1 message(s) of bob before seq 9') });
     s = chatReducer(s, {
       type: 'integrity',
-      warning: warning('counter_gap', '1 message(s) of carol before seq 9'),
+      warning: warning('counter_gap', '1 message(s) of bob before seq 9', 'r1', 'bob'),
+    });
+    s = chatReducer(s, {
+      type: 'integrity',
+      warning: warning('counter_gap', '1 message(s) of carol before seq 9', 'r1', 'carol'),
     });
     expect(s.alerts.r1).toHaveLength(3);
 
@@ -222,7 +226,7 @@ describe('integrity warnings in words [R1] [M4] [M5] [D3]', () => {
     for (let i = 0; i < 30; i++) {
       s = chatReducer(s, {
         type: 'integrity',
-        warning: warning('counter_gap', `1 message(s) of u${i} before seq 1`),
+        warning: warning('counter_gap', `1 message(s) of u${i} before seq 1`, 'r1', `u${i}`),
       });
     }
     expect(s.alerts.r1).toHaveLength(MAX_ALERTS_PER_ROOM);
