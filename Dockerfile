@@ -17,9 +17,12 @@ COPY packages/web/package.json packages/web/
 COPY bench/package.json bench/
 RUN npm ci --no-audit --no-fund
 COPY . .
+# The web bundle is built into the image, so the first start does not build it.
+RUN npm run build -w @parley/web
 
 RUN mkdir -p /data && chown node:node /data /app/packages/web
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 DATA_DIR=/data
+# Both listeners on every interface of the container (the web server binds localhost by default).
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8000 WEB_HOST=0.0.0.0 WEB_PORT=5000 DATA_DIR=/data
 VOLUME /data
 EXPOSE 8000 5000
 USER node

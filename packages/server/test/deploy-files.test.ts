@@ -18,6 +18,8 @@ describe('Docker files', () => {
     const entry = script!.endsWith('main.ts') ? script! : read(script!);
     expect(entry).toContain('packages/server/src/main.ts');
     expect(read('Dockerfile')).toMatch(/EXPOSE 8000 5000/);
+    // Published ports reach only listeners on the container's interfaces, not its localhost.
+    expect(read('Dockerfile')).toMatch(/HOST=0\.0\.0\.0 .*WEB_HOST=0\.0\.0\.0/);
   });
 
   it('compose: :8000 and :5000 by default; the scale profile adds PostgreSQL, Redis and a second process', () => {
