@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { randomId, signMemberEvent } from '@parley/protocol';
-import { envelope, keyPool, registerBody, TestSocket, type TestUser } from '../support/server.ts';
+import { randomId } from '@parley/protocol';
+import { envelope, keyPool, member, registerBody, TestSocket, type TestUser } from '../support/server.ts';
 import { startChild, type Child } from '../support/child.ts';
 
 const STALLED = 20;
@@ -49,23 +49,12 @@ describe('[D4] stalled readers', () => {
     });
     const [alice, bob] = await Promise.all([user(0), user(1)]);
     const room = randomId();
-    const sign = (type: 'create' | 'invite', target: string) =>
-      signMemberEvent(
-        {
-          v: 1,
-          type,
-          room,
-          actor: alice.name,
-          target,
-          eventId: randomId(),
-          ts: Date.now(),
-          ...(type === 'create' ? { name: 'd4', public: false } : {}),
-        },
-        alice.pairs.signing.privateKey,
-      );
     await post(
       '/api/rooms',
-      { create: await sign('create', alice.name), invites: [await sign('invite', bob.name)] },
+      {
+        create: await member(alice, { type: 'create', room, target: alice.name, name: 'd4', public: false }),
+        invites: [await member(alice, { type: 'invite', room, target: bob.name })],
+      },
       alice.token,
     );
 

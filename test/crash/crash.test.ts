@@ -9,8 +9,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomId, signMemberEvent, type Envelope, type RoomEvent } from '@parley/protocol';
-import { envelope, keyPool, registerBody, TestSocket, type TestUser } from '../support/server.ts';
+import { randomId, type Envelope, type RoomEvent } from '@parley/protocol';
+import { envelope, keyPool, member, registerBody, TestSocket, type TestUser } from '../support/server.ts';
 import { checkLog, readWholeLog } from '../support/log-check.ts';
 import { startChild, type Child } from '../support/child.ts';
 
@@ -59,22 +59,8 @@ async function newUser(i: number): Promise<TestUser> {
 
 async function newRoom(owner: TestUser, others: TestUser[]): Promise<string> {
   const room = randomId();
-  const sign = (type: 'create' | 'invite', target: string) =>
-    signMemberEvent(
-      {
-        v: 1,
-        type,
-        room,
-        actor: owner.name,
-        target,
-        eventId: randomId(),
-        ts: Date.now(),
-        ...(type === 'create' ? { name: 'kill', public: false } : {}),
-      },
-      owner.pairs.signing.privateKey,
-    );
-  const create = await sign('create', owner.name);
-  const invites = await Promise.all(others.map((o) => sign('invite', o.name)));
+  const create = await member(owner, { type: 'create', room, target: owner.name, name: 'kill', public: false });
+  const invites = await Promise.all(others.map((o) => member(owner, { type: 'invite', room, target: o.name })));
   expect((await call('POST', '/api/rooms', { create, invites }, owner.token)).status).toBe(201);
   return room;
 }

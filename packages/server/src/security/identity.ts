@@ -3,21 +3,10 @@
 // settings table, created by whichever process starts first: claimSetting is first-writer-wins, so a race
 // between two starting processes ends with both holding the same key, never two keys.
 import { randomBytes } from 'node:crypto';
-import {
-  exportPkcs8,
-  exportSpki,
-  formatFingerprint,
-  fromB64u,
-  generateRsaKeyPair,
-  importPrivateKey,
-  importPublicKey,
-  rsaSign,
-  sha256,
-  toB64u,
-} from '@parley/protocol';
+import { fromB64u, toB64u } from '@parley/protocol';
 import type { Config } from '../config.ts';
 import type { Store } from '../storage/store.ts';
-import { loadServerKey, loadServerSecret, type ServerKey } from './server-key.ts';
+import { loadServerKey, loadServerSecret, newServerKeyJson, openServerKey, type ServerKey } from './server-key.ts';
 
 export interface Identity {
   serverKey: ServerKey;
@@ -28,26 +17,9 @@ export const KEY_SETTING = 'server-key';
 export const SECRET_SETTING = 'server-secret';
 
 async function keyFromDatabase(store: Store): Promise<ServerKey> {
-  let stored = await store.readSetting(KEY_SETTING);
-  if (stored === undefined) {
-    const pair = await generateRsaKeyPair('signing');
-    const fresh = {
-      v: 1,
-      pkcs8: toB64u(await exportPkcs8(pair.privateKey)),
-      spki: toB64u(await exportSpki(pair.publicKey)),
-    };
-    stored = await store.claimSetting(KEY_SETTING, JSON.stringify(fresh));
-  }
-  const parsed = JSON.parse(stored) as { pkcs8: string; spki: string };
-  const privateKey = await importPrivateKey('signing', fromB64u(parsed.pkcs8));
-  const publicKey = await importPublicKey('signing', fromB64u(parsed.spki));
-  if (!privateKey || !publicKey) throw new Error(`the ${KEY_SETTING} setting does not hold an RSA-PSS key pair`);
-  return {
-    spki: parsed.spki,
-    fingerprint: formatFingerprint(await sha256(fromB64u(parsed.spki))),
-    publicKey,
-    sign: (data) => rsaSign(privateKey, data),
-  };
+  const stored =
+    (await store.readSetting(KEY_SETTING)) ?? (await store.claimSetting(KEY_SETTING, await newServerKeyJson()));
+  return openServerKey(stored, `the ${KEY_SETTING} setting`);
 }
 
 async function secretFromDatabase(store: Store): Promise<Uint8Array> {

@@ -36,28 +36,36 @@ function writeSecretFile(file: string, contents: string): void {
   writeFileSync(file, contents, { mode: 0o600, flag: 'wx' });
 }
 
-export async function loadServerKey(dataDir: string): Promise<ServerKey> {
-  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const file = path.join(dataDir, 'server-key.json');
-  if (!existsSync(file)) {
-    const pair = await generateRsaKeyPair('signing');
-    const body: KeyFile = {
-      v: 1,
-      pkcs8: toB64u(await exportPkcs8(pair.privateKey)),
-      spki: toB64u(await exportSpki(pair.publicKey)),
-    };
-    writeSecretFile(file, JSON.stringify(body));
-  }
-  const parsed = JSON.parse(readFileSync(file, 'utf8')) as KeyFile;
+/** A fresh key pair, serialised as it is stored (a file or a database setting). */
+export async function newServerKeyJson(): Promise<string> {
+  const pair = await generateRsaKeyPair('signing');
+  const body: KeyFile = {
+    v: 1,
+    pkcs8: toB64u(await exportPkcs8(pair.privateKey)),
+    spki: toB64u(await exportSpki(pair.publicKey)),
+  };
+  return JSON.stringify(body);
+}
+
+/** Opens a stored key pair; `where` names its place in the error a bad one gives at start. */
+export async function openServerKey(json: string, where: string): Promise<ServerKey> {
+  const parsed = JSON.parse(json) as KeyFile;
   const privateKey = await importPrivateKey('signing', fromB64u(parsed.pkcs8));
   const publicKey = await importPublicKey('signing', fromB64u(parsed.spki));
-  if (!privateKey || !publicKey) throw new Error(`${file} does not hold an RSA-PSS key pair`);
+  if (!privateKey || !publicKey) throw new Error(`${where} does not hold an RSA-PSS key pair`);
   return {
     spki: parsed.spki,
     fingerprint: formatFingerprint(await sha256(fromB64u(parsed.spki))),
     publicKey,
     sign: (data) => rsaSign(privateKey, data),
   };
+}
+
+export async function loadServerKey(dataDir: string): Promise<ServerKey> {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, 'server-key.json');
+  if (!existsSync(file)) writeSecretFile(file, await newServerKeyJson());
+  return openServerKey(readFileSync(file, 'utf8'), file);
 }
 
 /** 32 random bytes kept in DATA_DIR/server-secret (0600). */
