@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, MemoryKeyStore, type ParleyClient } from '../src/index.ts';
 import { nodeWebSocket } from '../src/node.ts';
-import { next, registered, tamperingFetch, testServer } from './helpers.ts';
+import { collect, next, registered, sleep, tamperingFetch, testServer } from './helpers.ts';
 
 describe('history pages', () => {
   let server: Awaited<ReturnType<typeof testServer>>;
@@ -100,5 +100,35 @@ describe('history pages', () => {
     ]);
     await device.disconnect();
     await alice.disconnect();
+  });
+
+  it('[M5] a page carries its own heads, the first one after it and the latest, not every newer head', async () => {
+    const room = await alice.createRoom('heads', { members: ['bob'] });
+    // Heads are signed coalesced (every 100 ms by default): pauses between sends give several of them.
+    for (const text of ['1', '2', '3', '4', '5', '6']) {
+      await alice.send(room.id, text);
+      await sleep(250);
+    }
+    const warnings = collect(bob, 'integrity');
+    const all = (await bob.historyPage(room.id, { limit: 50 })).messages.map((m) => m.seq);
+    let answer: { events: { seq: number }[]; heads: { seq: number }[] } | undefined;
+    bobNet.hooks.rewrite = (url, body) => {
+      if (url.includes(`/api/rooms/${room.id}/events?before=${all[2]}&`)) answer = body;
+      return body;
+    };
+    const page = await bob.historyPage(room.id, { before: all[2]!, limit: 2 });
+    bobNet.hooks.rewrite = undefined;
+    expect(page.messages.map((m) => [m.status, m.text])).toEqual([
+      ['ok', '1'],
+      ['ok', '2'],
+    ]);
+    const [first, last] = [answer!.events[0]!.seq, answer!.events.at(-1)!.seq];
+    const heads = answer!.heads.map((h) => h.seq);
+    const after = heads.filter((seq) => seq > last);
+    // Each message was signed alone: the page holds its heads, then one after it, then the room's newest.
+    expect(heads.filter((seq) => seq >= first && seq <= last)).toEqual([first, last]);
+    expect(after).toEqual([last + 1, all.at(-1)!]);
+    await sleep(50);
+    expect(warnings).toEqual([]);
   });
 });

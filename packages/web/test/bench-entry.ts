@@ -2,6 +2,8 @@
 // (here rather than in page.evaluate, whose source tsx rewrites with helpers the page does not have).
 import type { ParleyClient } from '@parley/sdk';
 
+export type { ParleyClient };
+
 export { createClient, IdbStore } from '@parley/sdk';
 
 /** PBKDF2-SHA256 at the account default (600 000 iterations) [K2], on its own; returns ms. */

@@ -4,6 +4,7 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import type * as BenchEntry from './bench-entry.ts';
 import type { Stack } from './harness.ts';
 
@@ -15,6 +16,14 @@ export interface SdkFigures {
   /** The same 1,000 messages read again (keys and heads already known: the warm path). */
   history1000WarmMs: number;
   messages: number;
+}
+
+export interface SdkRun {
+  user: string;
+  password: string;
+  count: number;
+  /** Records a CDP CPU profile of the first (cold) read; see bench-profile.ts. */
+  profileCold?: (page: Page, read: () => Promise<void>) => Promise<void>;
 }
 
 export async function bundleSdk(minify = true): Promise<string> {
@@ -40,43 +49,53 @@ export async function bundleSdk(minify = true): Promise<string> {
   }
 }
 
-export async function measureSdk(
-  stack: Stack,
-  script: string,
-  login: { user: string; password: string; count: number },
-): Promise<SdkFigures> {
-  const { user, password, count } = login;
+type BenchGlobal = { parleyBench: typeof BenchEntry; benchClient: BenchEntry.ParleyClient };
+
+export async function measureSdk(stack: Stack, script: string, run: SdkRun): Promise<SdkFigures> {
+  const { user, password, count } = run;
   // The bundle goes in as an inline script; the app's CSP forbids that, so this one page bypasses it.
   const context = await stack.browser.newContext({ bypassCSP: true });
   try {
     const page = await context.newPage();
     await page.goto(`${stack.webUrl}/api/health`);
     await page.addScriptTag({ content: script });
-    return await page.evaluate(
-      async ({ user, password, count }) => {
-        const b = (globalThis as unknown as { parleyBench: typeof BenchEntry }).parleyBench;
+    // Steps are separate evaluations (the client kept on the page's global) so a profiler can wrap one.
+    const start = await page.evaluate(
+      async ({ user, password }) => {
+        const g = globalThis as unknown as BenchGlobal;
+        const b = g.parleyBench;
         const pbkdf2Ms = await b.pbkdf2Ms(password);
-        const client = b.createClient({
+        g.benchClient = b.createClient({
           server: location.origin,
           store: new b.IdbStore({ name: 'parley-bench' }),
           auth: 'cookie',
         });
         const t1 = performance.now();
-        await client.login(user, password);
-        const loginMs = performance.now() - t1;
-        const cold = await b.readHistoryMs(client, 'general', count);
-        const warm = await b.readHistoryMs(client, 'general', count);
-        await client.logout();
-        return {
-          pbkdf2Ms: Math.round(pbkdf2Ms),
-          loginMs: Math.round(loginMs),
-          history1000Ms: Math.round(cold.ms),
-          history1000WarmMs: Math.round(warm.ms),
-          messages: cold.ok,
-        };
+        await g.benchClient.login(user, password);
+        return { pbkdf2Ms, loginMs: performance.now() - t1 };
       },
-      { user, password, count },
+      { user, password },
     );
+    const read = () =>
+      page.evaluate(async (count) => {
+        const g = globalThis as unknown as BenchGlobal;
+        return g.parleyBench.readHistoryMs(g.benchClient, 'general', count);
+      }, count);
+    let cold: { ms: number; ok: number } | undefined;
+    if (run.profileCold) {
+      await run.profileCold(page, async () => {
+        cold = await read();
+      });
+    } else cold = await read();
+    const warm = await read();
+    await page.evaluate(() => (globalThis as unknown as BenchGlobal).benchClient.logout());
+    return {
+      pbkdf2Ms: Math.round(start.pbkdf2Ms),
+      loginMs: Math.round(start.loginMs),
+      history1000Ms: Math.round(cold?.ms ?? NaN),
+      history1000WarmMs: Math.round(warm.ms),
+      messages: cold?.ok ?? 0,
+    };
   } finally {
     await context.close();
   }

@@ -98,24 +98,20 @@ export async function readEvents(
   return rows.reverse().map(rowToEvent);
 }
 
+/**
+ * The heads a history page needs [M5]: every head with lo ≤ seq ≤ hi (compared with the page's chain), the
+ * first one after hi (the closest head vouching for the page's last event when none sits at hi) and the
+ * room's latest. Heads further up belong to newer pages; sending them with every page made an old page
+ * carry up to a thousand heads the reader had already checked.
+ */
 export async function readHeads(db: Db, room: string, lo: number, hi: number): Promise<Head[]> {
-  const inRange = await db
-    .selectFrom('heads')
-    .selectAll()
-    .where('room', '=', room)
-    .where('seq', '>=', lo)
-    .where('seq', '<=', hi)
-    .orderBy('seq')
-    .limit(1000)
-    .execute();
-  const latest = await db
-    .selectFrom('heads')
-    .selectAll()
-    .where('room', '=', room)
-    .orderBy('seq', 'desc')
-    .limit(1)
-    .executeTakeFirst();
-  const all = latest && !inRange.some((h) => h.seq === latest.seq) ? [...inRange, latest] : inRange;
+  const byRoom = db.selectFrom('heads').selectAll().where('room', '=', room);
+  // One after another: three primary-key reads, never three pool connections for one request.
+  const inRange = await byRoom.where('seq', '>=', lo).where('seq', '<=', hi).orderBy('seq').limit(1000).execute();
+  const next = await byRoom.where('seq', '>', hi).orderBy('seq').limit(1).executeTakeFirst();
+  const latest = await byRoom.orderBy('seq', 'desc').limit(1).executeTakeFirst();
+  const all = [...inRange];
+  for (const h of [next, latest]) if (h && !all.some((a) => a.seq === h.seq)) all.push(h);
   return all.map((h) => ({
     room: h.room,
     seq: Number(h.seq),

@@ -58,10 +58,8 @@ export function roomRoutes(app: FastifyInstance, s: Services): void {
     if (events.length > 0) await s.heads.flush(id);
     const first = events[0]?.seq ?? 0;
     const last = events[events.length - 1]?.seq ?? 0;
-    const heads =
-      events.length > 0
-        ? await s.store.readHeads(id, first, maxSeq === undefined ? Number.MAX_SAFE_INTEGER : last)
-        : [];
+    // The page's own heads, the first one after it and the latest; a former member none past its leave.
+    const heads = events.length > 0 ? await s.store.readHeads(id, first, last) : [];
     return { events, heads: heads.filter((h) => maxSeq === undefined || h.seq <= maxSeq), headSeq };
   });
 }
