@@ -21,7 +21,7 @@ describe('config', () => {
       path: expect.stringMatching(/data[/\\]parley\.db$/),
       synchronous: 'full',
     });
-    expect(c.headSigning).toEqual({ enabled: true, intervalMs: 100, maxEvents: 1000 });
+    expect(c.headSigning).toEqual({ enabled: true, intervalMs: 1000, maxEvents: 1000 });
     expect(c.allowedOrigins).toContain('http://localhost:5000');
     expect(Object.isFrozen(c) && Object.isFrozen(c.rateLimits)).toBe(true);
     expect(loadConfig({ dataDir: '/tmp/x' }).database).toEqual({

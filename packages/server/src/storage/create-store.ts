@@ -8,10 +8,14 @@ import type { Store } from './store.ts';
 import { KyselyStore } from './kysely-store.ts';
 import { migrate, type Capabilities } from './migrations.ts';
 import { cachingStatements } from './statement-cache.ts';
+import { SqliteMessages } from './sqlite-messages.ts';
 
 const SYNCHRONOUS: Record<SqliteSynchronous, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' };
 
-async function sqlite(file: string, synchronous: SqliteSynchronous): Promise<Kysely<Database>> {
+async function sqlite(
+  file: string,
+  synchronous: SqliteSynchronous,
+): Promise<{ db: Kysely<Database>; messages: () => SqliteMessages }> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const database = new BetterSqlite3(file);
@@ -23,15 +27,20 @@ async function sqlite(file: string, synchronous: SqliteSynchronous): Promise<Kys
   database.pragma(`synchronous = ${SYNCHRONOUS[synchronous]}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) });
+  return {
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) }),
+    // Its statements name the tables: prepared only once the migrations made them.
+    messages: () => new SqliteMessages(database),
+  };
 }
 
 export async function createStore(config: DatabaseConfig): Promise<Store> {
   let db: Kysely<Database>;
   let caps: Capabilities;
+  let messages: (() => SqliteMessages) | undefined;
   switch (config.kind) {
     case 'sqlite':
-      db = await sqlite(config.path, config.synchronous ?? 'full');
+      ({ db, messages } = await sqlite(config.path, config.synchronous ?? 'full'));
       caps = { serialId: 'autoincrement' };
       break;
     case 'postgres': {
@@ -47,5 +56,5 @@ export async function createStore(config: DatabaseConfig): Promise<Store> {
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db);
+  return new KyselyStore(db, messages?.());
 }

@@ -5,6 +5,7 @@ import type { Database } from './schema.ts';
 import type { AppendInput, SessionRecord, Store, StoredShare, UserRecord } from './store.ts';
 import { appendItems } from './message-batch.ts';
 import { MemberCache } from './member-cache.ts';
+import type { SqliteMessages } from './sqlite-messages.ts';
 import * as reads from './room-reads.ts';
 import { claimSetting, readSetting } from './settings.ts';
 
@@ -25,7 +26,11 @@ const isUniqueViolation = (err: unknown) => err instanceof Error && /unique/i.te
 export class KyselyStore implements Store {
   /** Per process: who may post where, versioned by the rooms' member_seq [D6]. */
   private readonly memberCache = new MemberCache();
-  constructor(private readonly db: Kysely<Database>) {}
+  /** `sqlite`: the fast message writer on the same SQLite connection (absent on PostgreSQL). */
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly sqlite?: SqliteMessages,
+  ) {}
 
   async createUser(u: Omit<UserRecord, 'failedLogins' | 'failedWindowStart'>, now: number): Promise<boolean> {
     try {
@@ -143,7 +148,7 @@ export class KyselyStore implements Store {
   }
 
   appendBatch(items: readonly AppendInput[], ts: number) {
-    return appendItems(this.db, items, ts, this.memberCache);
+    return appendItems(this.db, items, ts, this.memberCache, this.sqlite);
   }
 
   async insertHeads(heads: readonly Head[]): Promise<void> {

@@ -24,8 +24,8 @@ export class MemberCache {
     version: number,
     loaded: Map<string, MemberEntry>,
   ): Promise<ReadonlySet<string>> {
-    const hit = this.rooms.get(room);
-    if (hit?.version === version) return hit.users;
+    const hit = this.cached(room, version);
+    if (hit) return hit;
     const rows = await trx
       .selectFrom('members')
       .select('user_id')
@@ -35,6 +35,12 @@ export class MemberCache {
     const entry = { version, users: new Set(rows.map((r) => r.user_id)) };
     loaded.set(room, entry);
     return entry.users;
+  }
+
+  /** The room's members if known at exactly `version`. */
+  cached(room: string, version: number): ReadonlySet<string> | undefined {
+    const hit = this.rooms.get(room);
+    return hit?.version === version ? hit.users : undefined;
   }
 
   /** Entries read inside a transaction are kept only once it committed. */

@@ -2,14 +2,16 @@
 // row lock per room, the membership check from the MemberCache, every event in a few multi-row INSERTs and
 // one head UPDATE per room. Duplicates [D2] are found by the unique index, not by a SELECT per message: a
 // resend is rare, so the batch is tried optimistically and, when the index refuses it, rolled back and
-// re-run on the careful path of room-log.ts, which answers the resend with its original events.
+// re-run on the careful path of room-log.ts, which answers the resend with its original events. On SQLite
+// the same batch is written by sqlite-messages.ts, without Kysely.
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { AppendInput, AppendResult } from './store.ts';
-import { Batch, appendBatch, lockOrder, type EventRow, type Trx } from './room-log.ts';
+import { Batch, appendBatch, lockOrder, nextEvent, type EventRow, type Head, type Trx } from './room-log.ts';
 import type { MemberCache, MemberEntry } from './member-cache.ts';
+import type { SqliteMessages } from './sqlite-messages.ts';
 
-type MessageInput = Extract<AppendInput, { kind: 'message' }>;
+export type MessageInput = Extract<AppendInput, { kind: 'message' }>;
 
 /** Rows per INSERT: power-of-two chunks keep the distinct statement texts (and prepared statements) few. */
 const CHUNK = 64;
@@ -44,6 +46,32 @@ async function insertRows(trx: Trx, rows: readonly EventRow[]): Promise<void> {
   }
 }
 
+/**
+ * The events of a batch whose rooms are locked (`heads`, advanced here) and whose members are known: one
+ * result per item, in order, and the rows to insert. A sender who is not a member gets NOT_MEMBER.
+ */
+export function buildMessages(
+  items: readonly MessageInput[],
+  ts: number,
+  heads: ReadonlyMap<string, Head>,
+  members: ReadonlyMap<string, ReadonlySet<string>>,
+): { results: AppendResult[]; rows: EventRow[] } {
+  const rows: EventRow[] = [];
+  const results = items.map((item): AppendResult => {
+    const { room } = item.envelope;
+    const head = heads.get(room);
+    if (!head || !members.get(room)?.has(item.sender)) return NOT_MEMBER;
+    const { event, row } = nextEvent(room, head, ts, {
+      kind: 'message',
+      content: item.envelope,
+      sender: item.sender,
+    });
+    rows.push(row);
+    return { ok: true, events: [event], duplicate: false };
+  });
+  return { results, rows };
+}
+
 async function commitMessages(
   db: Kysely<Database>,
   items: readonly MessageInput[],
@@ -59,19 +87,9 @@ async function commitMessages(
       const head = await batch.head(room);
       if (head) members.set(room, await cache.members(trx, room, head.memberSeq, loaded));
     }
-    const rows: EventRow[] = [];
-    const out = items.map((item): AppendResult => {
-      const { room } = item.envelope;
-      const head = batch.locked(room);
-      if (!head || !members.get(room)?.has(item.sender)) return NOT_MEMBER;
-      const { event, row } = batch.build(room, head, {
-        kind: 'message',
-        content: item.envelope,
-        sender: item.sender,
-      });
-      rows.push(row);
-      return { ok: true, events: [event], duplicate: false };
-    });
+    const heads = new Map<string, Head>();
+    for (const room of members.keys()) heads.set(room, batch.locked(room)!);
+    const { results: out, rows } = buildMessages(items, ts, heads, members);
     await insertRows(trx, rows);
     await batch.finish();
     return out;
@@ -80,15 +98,18 @@ async function commitMessages(
   return results;
 }
 
-/** Commits every item in one transaction (the Store's appendBatch). */
+/** Commits every item in one transaction (the Store's appendBatch); `sqlite` is the SQLite fast writer. */
 export async function appendItems(
   db: Kysely<Database>,
   items: readonly AppendInput[],
   ts: number,
   cache: MemberCache,
+  sqlite?: SqliteMessages,
 ): Promise<AppendResult[]> {
   if (onlyFreshMessages(items)) {
     try {
+      // Holding Kysely's one SQLite connection keeps its own (asynchronous) transactions off it meanwhile.
+      if (sqlite) return await db.connection().execute(() => Promise.resolve(sqlite.commit(items, ts, cache)));
       return await commitMessages(db, items, ts, cache);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;

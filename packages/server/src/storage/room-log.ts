@@ -26,7 +26,7 @@ import type { AppendInput, AppendResult } from './store.ts';
 import type { MemberCache } from './member-cache.ts';
 
 export type Trx = Transaction<Database>;
-interface Head {
+export interface Head {
   seq: number;
   chain: Uint8Array;
   /** Seq of the room's last membership change: the version of the membership cache [D6]. */
@@ -48,6 +48,40 @@ export function rowToEvent(r: Database['events']): RoomEvent {
     hash: r.hash,
     chain: r.chain,
   } as RoomEvent;
+}
+
+/**
+ * The next event of a locked room: seq and chain link assigned, `head` advanced, nothing written (the caller
+ * inserts `row`). The one place an event's hash and chain are computed on the server.
+ */
+export function nextEvent(
+  room: string,
+  head: Head,
+  ts: number,
+  e: EventContent & { sender: string },
+): { event: RoomEvent; row: EventRow } {
+  const seq = head.seq + 1;
+  const hash = sha256(canonical('event', [room, seq, ts, e.kind, e.sender, eventBodyBytes(e)]));
+  const chain = sha256(concatBytes(head.chain, hash));
+  const event = {
+    room,
+    seq,
+    ts,
+    kind: e.kind,
+    sender: e.sender,
+    content: e.content,
+    hash: toB64u(hash),
+    chain: toB64u(chain),
+  };
+  const row: EventRow = {
+    ...event,
+    content: JSON.stringify(e.content),
+    client_msg_id: e.kind === 'message' ? e.content.clientMsgId : null,
+    event_id: e.kind === 'member' ? e.content.eventId : null,
+  };
+  head.seq = seq;
+  head.chain = chain;
+  return { event: event as RoomEvent, row };
 }
 
 export class Batch {
@@ -96,29 +130,7 @@ export class Batch {
 
   /** Assigns the next seq and chain link of a locked room, without writing: the caller inserts `row`. */
   build(room: string, head: Head, e: EventContent & { sender: string }): { event: RoomEvent; row: EventRow } {
-    const seq = head.seq + 1;
-    const { ts } = this;
-    const hash = sha256(canonical('event', [room, seq, ts, e.kind, e.sender, eventBodyBytes(e)]));
-    const chain = sha256(concatBytes(head.chain, hash));
-    const event = {
-      room,
-      seq,
-      ts,
-      kind: e.kind,
-      sender: e.sender,
-      content: e.content,
-      hash: toB64u(hash),
-      chain: toB64u(chain),
-    };
-    const row: EventRow = {
-      ...event,
-      content: JSON.stringify(e.content),
-      client_msg_id: e.kind === 'message' ? e.content.clientMsgId : null,
-      event_id: e.kind === 'member' ? e.content.eventId : null,
-    };
-    head.seq = seq;
-    head.chain = chain;
-    return { event: event as RoomEvent, row };
+    return nextEvent(room, head, this.ts, e);
   }
 
   /** The locked head of a room, once `head(room)` has taken it. */
