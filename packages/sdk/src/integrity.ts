@@ -32,7 +32,8 @@ const CHAIN_MEMORY = 2000;
 /** Head signatures remembered as verified, so a page that repeats them costs no RSA. */
 const VERIFIED_HEAD_MEMORY = 20_000;
 
-const headId = (h: Head) => `${h.room}|${h.seq}|${h.chain}|${h.signature}`;
+// Every signed field is in the id: a cached verification never vouches for a head that differs in any.
+const headId = (h: Head) => `${h.room}|${h.seq}|${h.ts}|${h.chain}|${h.signature}`;
 
 function rememberHead(set: Set<string>, id: string): void {
   set.add(id);
@@ -45,6 +46,12 @@ function rememberHead(set: Set<string>, id: string): void {
 export class Integrity {
   private readonly chains = new Map<string, Map<number, string>>();
   private readonly heads = new Map<string, Map<number, string>>();
+  /**
+   * Per room: the hash of each event whose previous event's chain was not known when it was checked (the
+   * first event of a page read backwards). Its link is checked when that previous event arrives, so pages
+   * read newest first are one chain up to the head that vouches for the newest [R1] [M5].
+   */
+  private readonly unlinked = new Map<string, Map<number, Uint8Array>>();
   private readonly reported = new Set<string>();
   private readonly verifiedHeads = new Set<string>();
   /** Per room: the newest head whose signature verified. */
@@ -242,6 +249,19 @@ export class Integrity {
     const signed = this.heads.get(ev.room)?.get(ev.seq);
     if ((known && known !== ev.chain) || (signed && signed !== ev.chain)) return this.fork(ev.room, ev.seq);
     remember(this.chains, ev.room, ev.seq, ev.chain);
+    if (prev === undefined) remember(this.unlinked, ev.room, ev.seq, hash);
+    await this.linkNext(ev);
+  }
+
+  /** The event after `ev`, checked earlier without its link (a newer page): its chain must extend ev's. */
+  private async linkNext(ev: RoomEvent): Promise<void> {
+    const waiting = this.unlinked.get(ev.room);
+    const hash = waiting?.get(ev.seq + 1);
+    const next = this.chains.get(ev.room)?.get(ev.seq + 1);
+    if (!waiting || !hash) return;
+    waiting.delete(ev.seq + 1);
+    if (next === undefined || toB64u(await nextChain(fromB64u(ev.chain), hash)) === next) return;
+    this.warn(ev.room, 'chain_mismatch', `event ${ev.seq + 1} does not extend the chain of event ${ev.seq}`);
   }
 
   private checkCounter(
@@ -276,10 +296,10 @@ export class Integrity {
   }
 }
 
-function remember(map: Map<string, Map<number, string>>, room: string, seq: number, chain: string): void {
+function remember<T>(map: Map<string, Map<number, T>>, room: string, seq: number, value: T): void {
   let m = map.get(room);
-  if (!m) map.set(room, (m = new Map<number, string>()));
-  m.set(seq, chain);
+  if (!m) map.set(room, (m = new Map<number, T>()));
+  m.set(seq, value);
   if (m.size > CHAIN_MEMORY) {
     const oldest = m.keys().next();
     if (!oldest.done) m.delete(oldest.value);

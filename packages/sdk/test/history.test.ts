@@ -1,5 +1,6 @@
 // History pages read as one batch (signatures in parallel, one ratchet per session) must keep every rule of
 // reading one message at a time; plus membership notices in pages, read marks, and re-shares of old sessions.
+import { fromB64u, nextChain, randomBytes, toB64u } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, MemoryKeyStore, type ParleyClient } from '../src/index.ts';
 import { nodeWebSocket } from '../src/node.ts';
@@ -102,9 +103,9 @@ describe('history pages', () => {
     await alice.disconnect();
   });
 
-  it('[M5] a page carries its own heads, the first one after it and the latest, not every newer head', async () => {
+  it('[M5] a page carries the head at its last event and the latest, not every newer head', async () => {
     const room = await alice.createRoom('heads', { members: ['bob'] });
-    // Heads are signed coalesced (every 100 ms by default): pauses between sends give several of them.
+    // Heads are signed coalesced (every 100 ms by default): pauses between sends give each message its own.
     for (const text of ['1', '2', '3', '4', '5', '6']) {
       await alice.send(room.id, text);
       await sleep(250);
@@ -122,13 +123,39 @@ describe('history pages', () => {
       ['ok', '1'],
       ['ok', '2'],
     ]);
-    const [first, last] = [answer!.events[0]!.seq, answer!.events.at(-1)!.seq];
-    const heads = answer!.heads.map((h) => h.seq);
-    const after = heads.filter((seq) => seq > last);
-    // Each message was signed alone: the page holds its heads, then one after it, then the room's newest.
-    expect(heads.filter((seq) => seq >= first && seq <= last)).toEqual([first, last]);
-    expect(after).toEqual([last + 1, all.at(-1)!]);
+    expect(answer!.events.map((e) => e.seq)).toEqual([all[0], all[1]]);
+    expect(answer!.heads.map((h) => h.seq)).toEqual([all[1], all.at(-1)]);
     await sleep(50);
     expect(warnings).toEqual([]);
+  });
+
+  it('[R1] [M5] a page read backwards must extend the page after it: another past below it is a chain_mismatch', async () => {
+    const room = await alice.createRoom('linked', { members: ['bob'] });
+    for (const text of ['1', '2', '3', '4']) await alice.send(room.id, text);
+    const warnings = collect(bob, 'integrity');
+    // The server serves older pages (the one read ahead too) whose chain is its own (each event still links to
+    // the one before it in the page, every hash is right) and no head inside them, only the newest above.
+    bobNet.hooks.after = async (url, body) => {
+      const older =
+        url.includes(`/api/rooms/${room.id}/events?before=`) && !url.includes(`${Number.MAX_SAFE_INTEGER}`);
+      if (!older) return body;
+      let chain = randomBytes(32);
+      for (const ev of body.events) {
+        if (ev !== body.events[0]) chain = await nextChain(chain, fromB64u(ev.hash));
+        ev.chain = toB64u(chain);
+      }
+      const last = body.events.at(-1).seq;
+      return { ...body, heads: body.heads.filter((h: { seq: number }) => h.seq > last) };
+    };
+    const newest = await bob.historyPage(room.id, { limit: 2 });
+    const older = await bob.historyPage(room.id, { before: newest.oldestSeq!, limit: 2 });
+    bobNet.hooks.after = undefined;
+    expect(older.messages.map((m) => [m.status, m.text])).toEqual([
+      ['ok', '1'],
+      ['ok', '2'],
+    ]);
+    expect(warnings.map((w) => [w.kind, w.detail])).toEqual([
+      ['chain_mismatch', `event ${newest.oldestSeq} does not extend the chain of event ${newest.oldestSeq! - 1}`],
+    ]);
   });
 });

@@ -61,6 +61,12 @@ try {
     }
   }
   await writer.logout();
+  if (process.env.HEADS) {
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(join(stack.dataDir, 'parley.db'), { readonly: true });
+    console.log('heads', db.prepare('select count(*) as n from heads').get());
+    db.close();
+  }
   for (let r = 1; r <= RUNS; r++) {
     let profile: Profile | undefined;
     const figures = await measureSdk(stack, sdkBundle, {

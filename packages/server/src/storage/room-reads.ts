@@ -99,18 +99,21 @@ export async function readEvents(
 }
 
 /**
- * The heads a history page needs [M5]: every head with lo ≤ seq ≤ hi (compared with the page's chain), the
- * first one after hi (the closest head vouching for the page's last event when none sits at hi) and the
- * room's latest. Heads further up belong to newer pages; sending them with every page made an old page
- * carry up to a thousand heads the reader had already checked.
+ * Every head with lo ≤ seq ≤ hi, the first head after hi when none is at hi, and the room's latest [M5]. A
+ * history page asks for (last, last): the closest head vouching for its last event, which the client links
+ * to the page by the hash chain, and the newest. A quiet room has a head per message, so the heads of the
+ * whole page (or, before, every head after it) cost its reader one RSA verification per message for nothing
+ * that one linked head does not already prove.
  */
 export async function readHeads(db: Db, room: string, lo: number, hi: number): Promise<Head[]> {
   const byRoom = db.selectFrom('heads').selectAll().where('room', '=', room);
-  // One after another: three primary-key reads, never three pool connections for one request.
-  const inRange = await byRoom.where('seq', '>=', lo).where('seq', '<=', hi).orderBy('seq').limit(1000).execute();
-  const next = await byRoom.where('seq', '>', hi).orderBy('seq').limit(1).executeTakeFirst();
+  // One after another: a few primary-key reads, never several pool connections for one request.
+  const all = await byRoom.where('seq', '>=', lo).where('seq', '<=', hi).orderBy('seq').limit(1000).execute();
+  const next =
+    all.at(-1)?.seq === hi
+      ? undefined
+      : await byRoom.where('seq', '>', hi).orderBy('seq').limit(1).executeTakeFirst();
   const latest = await byRoom.orderBy('seq', 'desc').limit(1).executeTakeFirst();
-  const all = [...inRange];
   for (const h of [next, latest]) if (h && !all.some((a) => a.seq === h.seq)) all.push(h);
   return all.map((h) => ({
     room: h.room,

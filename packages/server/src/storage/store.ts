@@ -91,7 +91,7 @@ export interface Store {
     room: string,
     q: { after?: number; before?: number; limit: number; maxSeq?: number },
   ): Promise<RoomEvent[]>;
-  /** Every head with lo ≤ seq ≤ hi, the first head after hi and the room's latest head. */
+  /** Every head with lo ≤ seq ≤ hi, the first head after hi when none is at hi, and the room's latest head. */
   readHeads(room: string, lo: number, hi: number): Promise<Head[]>;
   headSeq(room: string): Promise<number>;
 

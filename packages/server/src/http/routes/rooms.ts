@@ -56,10 +56,10 @@ export function roomRoutes(app: FastifyInstance, s: Services): void {
     const headSeq = maxSeq ?? (await s.store.headSeq(id));
     // [M5] Heads are signed coalesced; a reader gets one covering what it just read (when this process has it).
     if (events.length > 0) await s.heads.flush(id);
-    const first = events[0]?.seq ?? 0;
-    const last = events[events.length - 1]?.seq ?? 0;
-    // The page's own heads, the first one after it and the latest; a former member none past its leave.
-    const heads = events.length > 0 ? await s.store.readHeads(id, first, last) : [];
+    // The head at (or else the first after) the page's last event, and the latest; a former member gets none
+    // past its leave. The client links the page to that head by the chain (docs/protocol.md §5).
+    const last = events.at(-1)?.seq;
+    const heads = last === undefined ? [] : await s.store.readHeads(id, last, last);
     return { events, heads: heads.filter((h) => maxSeq === undefined || h.seq <= maxSeq), headSeq };
   });
 }
