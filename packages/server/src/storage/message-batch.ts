@@ -108,6 +108,7 @@ export async function appendItems(
 ): Promise<AppendResult[]> {
   if (onlyFreshMessages(items)) {
     try {
+      if (sqlite && !sqlite.busy) return sqlite.commit(items, ts, cache);
       // Holding Kysely's one SQLite connection keeps its own (asynchronous) transactions off it meanwhile.
       if (sqlite) return await db.connection().execute(() => Promise.resolve(sqlite.commit(items, ts, cache)));
       return await commitMessages(db, items, ts, cache);

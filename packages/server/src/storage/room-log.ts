@@ -3,7 +3,7 @@
 // row (an UPDATE ... RETURNING, which locks the row on PostgreSQL), later appends continue from memory, and
 // the batch ends with one UPDATE of the room head. A batch of messages only takes the fast path of
 // message-batch.ts; this careful path serves membership changes and the rare resend.
-import { createHash } from 'node:crypto';
+import { hash as oneShotHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import {
   applyMembership,
@@ -35,7 +35,7 @@ export interface Head {
 export type EventRow = Database['events'];
 
 // Synchronous SHA-256 keeps the transaction short; it equals the protocol's WebCrypto eventHash/nextChain.
-const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash('sha256').update(b).digest());
+const sha256 = (b: Uint8Array): Uint8Array => oneShotHash('sha256', b, 'buffer');
 
 export function rowToEvent(r: Database['events']): RoomEvent {
   return {

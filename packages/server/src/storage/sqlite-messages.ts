@@ -26,7 +26,7 @@ export class SqliteMessages {
   /** Member lists read by the running transaction, kept in the cache only once it committed. */
   private loaded = new Map<string, MemberEntry>();
 
-  constructor(db: BetterSqlite3) {
+  constructor(private readonly db: BetterSqlite3) {
     this.selectHead = db.prepare('select head_seq, head_chain, member_seq from rooms where id = ?');
     this.selectMembers = db.prepare('select user_id from members where room = ? and role is not null');
     this.insertEvent = db.prepare(
@@ -42,8 +42,13 @@ export class SqliteMessages {
 
   /**
    * Commits the batch, or throws (a unique violation means a resend: the caller takes the careful path).
-   * The caller holds the connection, so no Kysely transaction is open on it meanwhile.
+   * Kysely's transactions on the same connection span several turns of the event loop; this one runs
+   * synchronously, so it only has to wait for the connection while one of those is open (`busy`).
    */
+  get busy(): boolean {
+    return this.db.inTransaction;
+  }
+
   commit(items: readonly MessageInput[], ts: number, cache: MemberCache): AppendResult[] {
     this.loaded = new Map();
     const results = this.commitBatch(items, ts, cache);
