@@ -1,7 +1,7 @@
 // The receiving side [M1] [M2] [M6]: key shares are opened and kept at the earliest index, messages are verified
 // and decrypted, and a message that can't be shown says why (and a missing key is asked for).
 import {
-  openMessage,
+  openMessageWithKey,
   openShare,
   toB64u,
   verifyMessageSignature,
@@ -146,15 +146,15 @@ export class Inbound {
     if (!s) return;
     batch.stored = { ...s, used: { ...s.used } };
     const readable = batch.events.filter((ev) => readableIndex(s, ev.content.index));
-    const chainKeys = await this.chains.keysAt(
+    const messageKeys = await this.chains.messageKeysAt(
       key,
       s,
       readable.map((ev) => ev.content.index),
     );
     await Promise.all(
       readable.map(async (ev) => {
-        const chainKey = chainKeys.get(ev.content.index);
-        const body = chainKey ? await openMessage(ev.content, ev.sender, chainKey) : null;
+        const messageKey = messageKeys.get(ev.content.index);
+        const body = messageKey ? await openMessageWithKey(ev.content, ev.sender, await messageKey) : null;
         batch.plain.set(ev.seq, body);
       }),
     );

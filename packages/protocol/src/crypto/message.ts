@@ -2,7 +2,15 @@
 import { concatBytes, fromB64u, randomBytes, toB64u, tryFromUtf8, utf8 } from '../bytes.ts';
 import { canonical } from '../canonical.ts';
 import { PROTOCOL_VERSION, type Envelope, type KeyShare } from '../wire.ts';
-import { aesGcmDecrypt, aesGcmEncrypt, rsaDecrypt, rsaEncrypt, rsaSign, rsaVerify } from './primitives.ts';
+import {
+  aesGcmDecrypt,
+  aesGcmEncrypt,
+  rsaDecrypt,
+  rsaEncrypt,
+  rsaSign,
+  rsaVerify,
+  type AesKey,
+} from './primitives.ts';
 import { messageKey } from './ratchet.ts';
 
 export type UnsignedEnvelope = Omit<Envelope, 'signature'>;
@@ -74,7 +82,19 @@ export async function openMessage(
   sender: string,
   chainKeyAtIndex: Uint8Array,
 ): Promise<{ text: string } | null> {
-  const plaintext = await aesGcmDecrypt(await messageKey(chainKeyAtIndex), {
+  return openMessageWithKey(e, sender, await messageKey(chainKeyAtIndex));
+}
+
+/**
+ * Like openMessage, with the message key of `e.index` already derived (raw, or imported once as an AES-GCM
+ * key by a reader that keeps it for reading the message again).
+ */
+export async function openMessageWithKey(
+  e: Envelope,
+  sender: string,
+  key: AesKey,
+): Promise<{ text: string } | null> {
+  const plaintext = await aesGcmDecrypt(key, {
     iv: fromB64u(e.iv),
     ciphertext: fromB64u(e.ciphertext),
     aad: messageAad(e, sender),

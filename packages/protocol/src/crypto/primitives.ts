@@ -19,8 +19,13 @@ export async function sha256(data: Uint8Array): Promise<Uint8Array> {
   return new Uint8Array(await subtle().digest('SHA-256', buf(data)));
 }
 
-export async function hmacSha256(key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
-  const k = await subtle().importKey('raw', buf(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+/** An HMAC-SHA256 signing key, imported once for several MACs under the same key (a ratchet step makes two). */
+export function importHmacKey(raw: Uint8Array): Promise<CryptoKey> {
+  return subtle().importKey('raw', buf(raw), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+}
+
+export async function hmacSha256(key: Uint8Array | CryptoKey, data: Uint8Array): Promise<Uint8Array> {
+  const k = key instanceof Uint8Array ? await importHmacKey(key) : key;
   return new Uint8Array(await subtle().sign('HMAC', k, buf(data)));
 }
 
@@ -68,9 +73,13 @@ async function aesKey(key: AesKey, usage: KeyUsage): Promise<CryptoKey> {
   return subtle().importKey('raw', buf(key), 'AES-GCM', false, [usage]);
 }
 
-export async function importAesKey(raw: Uint8Array): Promise<CryptoKey> {
+/** Non-extractable; `usages` narrows it (a reader's message key only decrypts). */
+export async function importAesKey(
+  raw: Uint8Array,
+  usages: KeyUsage[] = ['encrypt', 'decrypt'],
+): Promise<CryptoKey> {
   expectLength('AES-256 key', raw, 32);
-  return subtle().importKey('raw', buf(raw), 'AES-GCM', false, ['encrypt', 'decrypt']);
+  return subtle().importKey('raw', buf(raw), 'AES-GCM', false, usages);
 }
 
 /** Returns ciphertext ‖ tag. */

@@ -1,11 +1,31 @@
 // The sender-key hash ratchet [M1] (as Megolm / Signal sender keys).
-import { hmacSha256 } from './primitives.ts';
+import { hmacSha256, importHmacKey } from './primitives.ts';
 
 const MESSAGE_KEY_INPUT = Uint8Array.of(0x01);
 const CHAIN_KEY_INPUT = Uint8Array.of(0x02);
 
 export const messageKey = (chainKey: Uint8Array): Promise<Uint8Array> => hmacSha256(chainKey, MESSAGE_KEY_INPUT);
 export const nextChainKey = (chainKey: Uint8Array): Promise<Uint8Array> => hmacSha256(chainKey, CHAIN_KEY_INPUT);
+
+export interface RatchetStep {
+  /** The chain key at the next index. */
+  next: Uint8Array;
+  /** The message key at this index, when asked for. */
+  messageKey?: Uint8Array;
+}
+
+/**
+ * One step from the chain key at some index: the next chain key and, when `withMessageKey`, this index's
+ * message key, both HMACs under one key import (the same two MACs as messageKey and nextChainKey).
+ */
+export async function ratchetStep(chainKey: Uint8Array, withMessageKey: boolean): Promise<RatchetStep> {
+  const key = await importHmacKey(chainKey);
+  const [next, message] = await Promise.all([
+    hmacSha256(key, CHAIN_KEY_INPUT),
+    withMessageKey ? hmacSha256(key, MESSAGE_KEY_INPUT) : undefined,
+  ]);
+  return message ? { next, messageKey: message } : { next };
+}
 
 /** Advances a chain key from index `from` to index `to` (to ≥ from); going back is impossible by design. */
 export async function ratchetTo(chainKey: Uint8Array, from: number, to: number): Promise<Uint8Array> {
