@@ -151,6 +151,30 @@ describe('frames', () => {
     b.close();
   });
 
+  it('[§8] a burst committed in batches reaches every member once per event, in seq order', async () => {
+    const room = await createRoom(h, alice, { invite: [bob] });
+    const [a, b] = await Promise.all([connect(h, alice), connect(h, bob)]);
+    const batches = async () => {
+      const body = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+      return Number(/^parley_commit_batch_size_count (\d+)$/m.exec(body)?.[1]);
+    };
+    const before = await batches();
+    const burst = 40;
+    const envelopes = await Promise.all(Array.from({ length: burst }, (_, i) => envelope(alice, room, i + 1)));
+    for (const env of envelopes) a.send({ type: 'send', envelope: env });
+    const expected = Array.from({ length: burst }, (_, i) => i + 3);
+    for (const s of [a, b]) {
+      const seqs = [];
+      for (let i = 0; i < burst; i++) seqs.push((await s.next((f) => f.type === 'event')).event.seq);
+      expect(seqs).toEqual(expected);
+    }
+    // Fewer commits than messages: the burst did travel as runs of several events (sequencer.fanOut).
+    expect((await batches()) - before).toBeLessThan(burst);
+    await new Promise((r) => setTimeout(r, 50));
+    expect([a, b].flatMap((s) => s.frames.filter((f) => f.type === 'event'))).toEqual([]);
+    for (const s of [a, b]) s.close();
+  });
+
   it('a member invited while online receives the room live', async () => {
     const room = await createRoom(h, alice);
     const c = await connect(h, carol);

@@ -15,6 +15,11 @@ export type BusMessage =
       /** Not delivered to this user's sockets (typing echoes). */
       skipUser?: string;
     }
+  /**
+   * Consecutive message events of one room committed in one batch: `frames[i]` is the event of seq `seq + i`.
+   * Fanned out as one write per socket (realtime/shared-frame.ts).
+   */
+  | { kind: 'events'; room: string; seq: number; frames: string[] }
   | { kind: 'close'; sessionIds?: readonly string[]; code: number; reason: string };
 
 export type { BusConfig };

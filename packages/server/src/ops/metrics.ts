@@ -12,8 +12,8 @@ import type { Store } from '../storage/store.ts';
  */
 export class Tally {
   value = 0;
-  inc(): void {
-    this.value += 1;
+  inc(n = 1): void {
+    this.value += n;
   }
 }
 
@@ -28,7 +28,7 @@ const FAST = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1
 
 export function createMetrics(openConnections: () => number): Metrics {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'parley_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'parley_process_', eventLoopMonitoringPrecision: 1000 });
   new Gauge({
     name: 'parley_connections',
     help: 'Open WebSocket connections on this process',
@@ -92,8 +92,10 @@ export function createMetrics(openConnections: () => number): Metrics {
   };
 
   const eventTs = (m: BusMessage): number | undefined => {
-    if (m.kind !== 'frame' || m.seq === undefined) return undefined;
-    const match = /"ts":(\d+)/.exec(m.frame);
+    const frame =
+      m.kind === 'events' ? m.frames[0] : m.kind === 'frame' && m.seq !== undefined ? m.frame : undefined;
+    if (frame === undefined) return undefined;
+    const match = /"ts":(\d+)/.exec(frame);
     return match ? Number(match[1]) : undefined;
   };
 

@@ -7,9 +7,11 @@ import type { Peer } from './hub.ts';
 import type { RealtimeDeps } from './deps.ts';
 import { replay, replayRoom } from './replay.ts';
 import { RateLimiter } from '../security/rate-limit.ts';
+import type { SharedFrame } from './shared-frame.ts';
+import { SharedRun, writeShared } from './shared-frame.ts';
 
 interface Buffered {
-  frame: Buffer;
+  frame: SharedFrame;
   room: string | undefined;
   seq: number | undefined;
 }
@@ -35,7 +37,7 @@ export class Connection implements Peer {
     ws.on('error', (err) => deps.log.debug({ err }, 'websocket error'));
   }
 
-  deliver(frame: Buffer, room?: string, seq?: number): void {
+  deliver(frame: SharedFrame, room?: string, seq?: number): void {
     if (this.pending) {
       this.pending.push({ frame, room, seq });
       return;
@@ -47,6 +49,17 @@ export class Connection implements Peer {
       this.lastSeq.set(room, seq);
     }
     this.write(frame);
+  }
+
+  deliverRun(run: SharedRun): void {
+    const last = this.lastSeq.get(run.room);
+    // The usual case, a live socket that saw everything before the run: all of it in one write.
+    if (!this.pending && (last === undefined || last === run.seq - 1)) {
+      this.lastSeq.set(run.room, run.lastSeq);
+      this.write(run);
+      return;
+    }
+    for (const [i, frame] of run.frames.entries()) this.deliver(frame, run.room, run.seq + i);
   }
 
   /**
@@ -78,8 +91,8 @@ export class Connection implements Peer {
     this.write(JSON.stringify(frame));
   }
 
-  /** A Buffer is written as a text frame: the hub encodes a room's frame once for all its sockets. */
-  write(frame: string | Buffer): void {
+  /** A SharedFrame or SharedRun was framed once for all the sockets of its room (hub.ts). */
+  write(frame: string | SharedFrame | SharedRun): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
     if (this.ws.bufferedAmount > this.deps.config.maxBufferedBytes) {
       // [D4] A reader that stopped costs at most maxBufferedBytes; its close frame may never drain, so go.
@@ -87,8 +100,9 @@ export class Connection implements Peer {
       setTimeout(() => this.ws.terminate(), 1000).unref();
       return;
     }
-    this.ws.send(frame, { binary: false });
-    this.deps.deliveries.inc();
+    if (typeof frame === 'string') this.ws.send(frame);
+    else writeShared(this.ws, frame);
+    this.deps.deliveries.inc(frame instanceof SharedRun ? frame.frames.length : 1);
   }
 
   close(code: number, reason: string): void {

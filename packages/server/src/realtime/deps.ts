@@ -20,5 +20,5 @@ export interface RealtimeDeps {
   log: FastifyBaseLogger;
   connections: Set<Peer>;
   /** Counts frames written to sockets (metrics). */
-  deliveries: { inc(): void };
+  deliveries: { inc(n?: number): void };
 }

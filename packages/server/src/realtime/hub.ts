@@ -3,16 +3,16 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bus, BusMessage } from '../bus/bus.ts';
 import type { Store } from '../storage/store.ts';
+import { SharedFrame, SharedRun } from './shared-frame.ts';
 
 /** What the hub needs of a connection. */
 export interface Peer {
   readonly user: string;
   readonly sessionId: string;
-  /**
-   * Writes an already-serialised frame, encoded once for every socket (a string would be UTF-8 encoded
-   * again per socket); room events carry room and seq for de-duplication.
-   */
-  deliver(frame: Buffer, room?: string, seq?: number): void;
+  /** Writes a frame framed once for every socket; room events carry room and seq for de-duplication. */
+  deliver(frame: SharedFrame, room?: string, seq?: number): void;
+  /** Writes consecutive events of a room, in one write where the socket is up to date. */
+  deliverRun(run: SharedRun): void;
   close(code: number, reason: string): void;
 }
 
@@ -117,20 +117,25 @@ export class Hub {
   }
 
   private onRoomMessage(room: string, m: BusMessage): void {
+    if (m.kind === 'events') {
+      const run = new SharedRun(room, m.seq, m.frames);
+      for (const p of [...(this.rooms.get(room)?.peers ?? [])]) p.deliverRun(run);
+      return;
+    }
     if (m.kind !== 'frame') return;
     const target = m.membership && this.users.get(m.membership.target);
     if (target && JOINS.has(m.membership!.type)) for (const p of target.peers) this.joinRoom(room, p);
     const g = this.rooms.get(room);
     if (g) {
-      const data = Buffer.from(m.frame);
-      for (const p of [...g.peers]) if (p.user !== m.skipUser) p.deliver(data, m.room, m.seq);
+      const frame = new SharedFrame(m.frame);
+      for (const p of [...g.peers]) if (p.user !== m.skipUser) p.deliver(frame, m.room, m.seq);
     }
     if (target && PARTS.has(m.membership!.type)) for (const p of target.peers) this.leaveRoom(room, p);
   }
 
   private onUserMessage(user: string, m: BusMessage): void {
     const g = this.users.get(user);
-    if (!g) return;
+    if (!g || m.kind === 'events') return;
     if (m.kind === 'close') {
       for (const p of [...g.peers])
         if (!m.sessionIds || m.sessionIds.includes(p.sessionId)) p.close(m.code, m.reason);
@@ -141,7 +146,7 @@ export class Hub {
       this.onRoomMessage(m.room, m);
       return;
     }
-    const data = Buffer.from(m.frame);
-    for (const p of g.peers) p.deliver(data, m.room, m.seq);
+    const frame = new SharedFrame(m.frame);
+    for (const p of g.peers) p.deliver(frame, m.room, m.seq);
   }
 }

@@ -78,22 +78,52 @@ export class Sequencer {
     this.deps.heads.committed(fresh);
   }
 
+  /**
+   * Each event serialised once. A room's consecutive messages in the batch travel as one run (one write per
+   * socket); a membership change ends its room's run, so sockets see every event in seq order.
+   */
   private fanOut(events: readonly RoomEvent[]): void {
-    const { bus } = this.deps;
+    const runs = new Map<string, { seq: number; frames: string[] }>();
+    const flush = (room: string) => {
+      const run = runs.get(room);
+      if (!run) return;
+      runs.delete(room);
+      this.publishRun(room, run.seq, run.frames);
+    };
     for (const event of events) {
-      const msg: BusMessage = {
-        kind: 'frame',
-        frame: JSON.stringify({ type: 'event', event }),
-        room: event.room,
-        seq: event.seq,
-      };
+      const frame = JSON.stringify({ type: 'event', event });
       if (event.kind === 'member') {
-        const { type, target } = event.content;
-        msg.membership = { type, target };
-        // The target may have no socket in any room process subscribed to; its own channel reaches it.
-        bus.publish(`user:${target}`, msg);
+        flush(event.room);
+        this.publishMember(event, frame);
+        continue;
       }
-      bus.publish(`room:${event.room}`, msg);
+      const run = runs.get(event.room);
+      if (run && run.seq + run.frames.length === event.seq) run.frames.push(frame);
+      else {
+        flush(event.room);
+        runs.set(event.room, { seq: event.seq, frames: [frame] });
+      }
     }
+    for (const room of [...runs.keys()]) flush(room);
+  }
+
+  private publishRun(room: string, seq: number, frames: string[]): void {
+    const channel = `room:${room}` as const;
+    if (frames.length === 1) this.deps.bus.publish(channel, { kind: 'frame', frame: frames[0]!, room, seq });
+    else this.deps.bus.publish(channel, { kind: 'events', room, seq, frames });
+  }
+
+  private publishMember(event: Extract<RoomEvent, { kind: 'member' }>, frame: string): void {
+    const { type, target } = event.content;
+    const msg: BusMessage = {
+      kind: 'frame',
+      frame,
+      room: event.room,
+      seq: event.seq,
+      membership: { type, target },
+    };
+    // The target may have no socket in any room process subscribed to; its own channel reaches it.
+    this.deps.bus.publish(`user:${target}`, msg);
+    this.deps.bus.publish(`room:${event.room}`, msg);
   }
 }
