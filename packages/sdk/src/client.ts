@@ -136,6 +136,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     logout: async () => {
       connection.stop();
       integrity.stop();
+      inbound.stop();
       await account.logout();
     },
     changePassword: (current, next) => account.changePassword(current, next),

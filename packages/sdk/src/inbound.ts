@@ -4,11 +4,12 @@ import {
   openMessageWithKey,
   openShare,
   toB64u,
-  verifyMessageSignature,
+  messageSignatureInput,
   type RoomEvent,
   type SessionShare,
 } from '@parley/protocol';
 import { ChainCache } from './chain-cache.ts';
+import { Verifier, type VerifyItem } from './verifier.ts';
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
 import type { Pins } from './pins.ts';
 import type { Rooms } from './rooms.ts';
@@ -38,6 +39,7 @@ export class Inbound {
   private readonly waiting = new Map<string, Map<number, MessageEvent>>();
   private readonly requested = new Set<string>();
   private readonly chains = new ChainCache();
+  private readonly verifier = new Verifier();
 
   constructor(
     private readonly ctx: Ctx,
@@ -52,12 +54,15 @@ export class Inbound {
   }
 
   /**
-   * Verifies and decrypts events of one room, oldest first. Signatures are verified concurrently and each
+   * Verifies and decrypts events of one room, oldest first (`verified`: their verifyAll, started earlier). Signatures are verified concurrently and each
    * session ratchets once for the whole batch; the replay rule [M1] is then applied in seq order, exactly as
    * if the messages had been read one at a time.
    */
-  async decryptMany(events: readonly MessageEvent[]): Promise<DecryptedMessage[]> {
-    const signed = await this.verifyAll(events);
+  async decryptMany(
+    events: readonly MessageEvent[],
+    verified?: Promise<(MessageStatus | null)[]>,
+  ): Promise<DecryptedMessage[]> {
+    const signed = await (verified ?? this.verifyAll(events));
     return this.queue.run(async () => {
       const results = await this.openVerified(events, signed);
       const verified = await this.verifiedSenders(events);
@@ -96,17 +101,28 @@ export class Inbound {
   /**
    * The sender signature of each event [M4]: null when valid, else the status it gives the message. An
    * envelope signed for another room than the one it was delivered in is moved, whoever signed it: tampered,
-   * before any key is looked up (or asked for).
+   * before any key is looked up (or asked for). Stateless (pinned keys only), so a page read ahead can be
+   * verified before it is asked for.
    */
-  private verifyAll(events: readonly MessageEvent[]): Promise<(MessageStatus | null)[]> {
-    return Promise.all(
-      events.map(async (ev) => {
-        if (ev.content.room !== ev.room) return 'tampered';
-        const keys = await this.pins.keys(ev.sender);
-        if (!keys) return 'unknown_sender';
-        return (await verifyMessageSignature(ev.content, ev.sender, keys.signing)) ? null : 'bad_signature';
-      }),
+  async verifyAll(events: readonly MessageEvent[]): Promise<(MessageStatus | null)[]> {
+    // The keys first (the `tampered` check needs none), then the signatures in one batch.
+    const keys = await Promise.all(
+      events.map((ev) => (ev.content.room === ev.room ? this.pins.keys(ev.sender) : Promise.resolve(null))),
     );
+    const items: VerifyItem[] = [];
+    const statuses = events.map((ev, i): MessageStatus | number => {
+      if (ev.content.room !== ev.room) return 'tampered';
+      const key = keys[i]?.signing;
+      if (!key) return 'unknown_sender';
+      return items.push({ key, ...messageSignatureInput(ev.content, ev.sender) }) - 1;
+    });
+    const valid = await this.verifier.verifyAll(items);
+    return statuses.map((s) => (typeof s === 'number' ? (valid[s] ? null : 'bad_signature') : s));
+  }
+
+  /** Stops the verification worker (logout). */
+  stop(): void {
+    this.verifier.stop();
   }
 
   /** Opens signed events (run inside the queue): ratchet and AES per session in parallel, then rules in order. */

@@ -32,6 +32,12 @@ const CHAIN_MEMORY = 2000;
 /** Head signatures remembered as verified, so a page that repeats them costs no RSA. */
 const VERIFIED_HEAD_MEMORY = 20_000;
 
+/** A page's event hashes and in-page chain links, by index (see Integrity.linksOf). */
+export interface PageLinks {
+  hashes: Uint8Array[];
+  links: (Uint8Array | null)[];
+}
+
 // Every signed field is in the id: a cached verification never vouches for a head that differs in any.
 const headId = (h: Head) => `${h.room}|${h.seq}|${h.ts}|${h.chain}|${h.signature}`;
 
@@ -73,20 +79,22 @@ export class Integrity {
     });
   }
 
-  /** A history answer: its events, then its heads; every event must end up covered by a valid head [M5]. */
-  async checkAnswer(page: EventsAnswer): Promise<void> {
-    await this.checkPage(page.events);
+  /**
+   * A history answer: its events, then its heads; every event must end up covered by a valid head [M5].
+   * `links`: the page's linksOf, computed earlier (a page read ahead).
+   */
+  async checkAnswer(page: EventsAnswer, links?: Promise<PageLinks>): Promise<void> {
+    await this.checkPage(page.events, links);
     await this.checkHeads(page.heads);
     const last = page.events.at(-1);
     if (last) this.watch.expect(last.room, last.seq);
   }
 
   /**
-   * Checks a history page (read backwards, out of order): counters are compared within the page only. Every
-   * event's hash and its link to the event before it in the page are computed concurrently; the bookkeeping
-   * (which chain is remembered, what is a fork) then runs in seq order, exactly as for one event at a time.
+   * Every event's hash, and its link from the event before it in the page (from that event's claimed chain):
+   * pure, so computed concurrently and, for a page read ahead, before the page is asked for.
    */
-  async checkPage(events: readonly RoomEvent[]): Promise<void> {
+  async linksOf(events: readonly RoomEvent[]): Promise<PageLinks> {
     const hashes = await Promise.all(events.map((ev) => eventHash(ev)));
     const links = await Promise.all(
       events.map(async (ev, i): Promise<Uint8Array | null> => {
@@ -95,6 +103,16 @@ export class Integrity {
         return before && hash && before.seq === ev.seq - 1 ? nextChain(fromB64u(before.chain), hash) : null;
       }),
     );
+    return { hashes, links };
+  }
+
+  /**
+   * Checks a history page (read backwards, out of order): counters are compared within the page only. The
+   * hashes and links come from linksOf; the bookkeeping (which chain is remembered, what is a fork) then runs
+   * in seq order, exactly as for one event at a time.
+   */
+  async checkPage(events: readonly RoomEvent[], precomputed?: Promise<PageLinks>): Promise<void> {
+    const { hashes, links } = await (precomputed ?? this.linksOf(events));
     return this.queue.run(async () => {
       const pageCounters = new Map<string, number>();
       for (const [i, ev] of events.entries()) {

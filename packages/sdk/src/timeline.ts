@@ -3,22 +3,34 @@
 import type { RoomEvent } from '@parley/protocol';
 import { storeKey, type Ctx } from './context.ts';
 import type { Inbound, MessageEvent } from './inbound.ts';
-import type { Integrity } from './integrity.ts';
+import type { Integrity, PageLinks } from './integrity.ts';
 import { fetchPage } from './log.ts';
 import type { EventsAnswer } from './schemas.ts';
 import type { Rooms } from './rooms.ts';
-import type { HistoryPage, MembershipNotice, UnreadCount } from './types.ts';
+import type { HistoryPage, MembershipNotice, MessageStatus, UnreadCount } from './types.ts';
 
 type MemberEvent = Extract<RoomEvent, { kind: 'member' }>;
+
+const messagesOf = (page: EventsAnswer) => page.events.filter((ev): ev is MessageEvent => ev.kind === 'message');
 
 /** Largest page one history call reads. */
 export const MAX_HISTORY_PAGE = 200;
 /** Unread counts read at most this many events after the read mark (the UI shows "99+" anyway). */
 const UNREAD_SCAN = 100;
 
+/** A page on its way, and the work on it that needs no state: signatures, hashes and in-page links. */
+interface Prefetched {
+  page: Promise<EventsAnswer>;
+  verified: Promise<(MessageStatus | null)[]>;
+  links: Promise<PageLinks>;
+}
+
 export class Timeline {
-  /** The next older page, requested ahead of time; events are immutable once committed, so it cannot go stale. */
-  private readAhead: { at: string; page: Promise<EventsAnswer> } | null = null;
+  /**
+   * The next older page, requested ahead of time and checked as far as it can be without state; events are
+   * immutable once committed, so it cannot go stale.
+   */
+  private readAhead: { at: string; next: Prefetched } | null = null;
 
   constructor(
     private readonly ctx: Ctx,
@@ -35,19 +47,21 @@ export class Timeline {
     const id = (await this.rooms.resolveCached(room)).id;
     const before = opts.before ?? Number.MAX_SAFE_INTEGER;
     const limit = Math.max(1, Math.min(opts.limit ?? 50, MAX_HISTORY_PAGE));
-    const [page] = await Promise.all([this.fetch(id, before, limit), this.inbound.fetchShares()]);
+    const fetched = this.fetch(id, before, limit);
+    const shares = this.inbound.fetchShares();
+    shares.catch(() => undefined); // awaited below: this only keeps a failed page from leaving it unhandled
+    const page = await fetched.page;
     const oldest = page.events[0]?.seq;
-    // Whoever reads a page back usually reads the one before it next: have it on its way already.
+    // Whoever reads a page back usually reads the one before it next: have it on its way, its signatures
+    // verified and its hashes computed while the key shares are opened and this page is decrypted.
     if (oldest !== undefined && oldest > 1) {
-      const ahead = fetchPage(this.ctx.api, id, { before: oldest }, limit);
-      ahead.catch(() => undefined); // a failed read-ahead is retried (and reported) by the call that needs it
-      this.readAhead = { at: `${id}|${oldest}|${limit}`, page: ahead };
+      this.readAhead = { at: `${id}|${oldest}|${limit}`, next: this.prefetch(id, oldest, limit) };
     }
-    const messages = page.events.filter((ev): ev is MessageEvent => ev.kind === 'message');
+    await shares;
     const [decrypted, notices] = await Promise.all([
-      this.inbound.decryptMany(messages),
+      this.inbound.decryptMany(messagesOf(page), fetched.verified),
       this.notices(id, page.events),
-      this.integrity.checkAnswer(page),
+      this.integrity.checkAnswer(page, fetched.links),
     ]);
     return {
       messages: decrypted,
@@ -58,11 +72,20 @@ export class Timeline {
   }
 
   /** The page before `before`: the one read ahead when it is that one (used once), else a request. */
-  private fetch(room: string, before: number, limit: number): Promise<EventsAnswer> {
+  private fetch(room: string, before: number, limit: number): Prefetched {
     const ahead = this.readAhead;
     this.readAhead = null;
-    if (ahead?.at === `${room}|${before}|${limit}`) return ahead.page;
-    return fetchPage(this.ctx.api, room, { before }, limit);
+    if (ahead?.at === `${room}|${before}|${limit}`) return ahead.next;
+    return this.prefetch(room, before, limit);
+  }
+
+  private prefetch(room: string, before: number, limit: number): Prefetched {
+    const page = fetchPage(this.ctx.api, room, { before }, limit);
+    const verified = page.then((p) => this.inbound.verifyAll(messagesOf(p)));
+    const links = page.then((p) => this.integrity.linksOf(p.events));
+    // A failed read-ahead is retried (and reported) by the call that needs it.
+    for (const p of [page, verified, links]) p.catch(() => undefined);
+    return { page, verified, links };
   }
 
   /** Remembers that the user has read the room up to `seq` (never moves back). */

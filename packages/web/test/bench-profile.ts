@@ -3,6 +3,7 @@
 // the server, as in bench.ts), reads the history cold under the CDP sampling profiler and once more warm.
 // Prints the figures of each run and the functions with the most self time of the first profile; the
 // profiles themselves are written to $TMPDIR/parley-history-<run>.cpuprofile (open them in DevTools).
+// PROFILE=0: the same runs without the profiler (its sampling slows the page down); HEADS=1: count the heads.
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,6 +75,7 @@ try {
       password: PASSWORD,
       count: COUNT,
       profileCold: async (page, read) => {
+        if (process.env.PROFILE === '0') return read();
         const cdp = await page.context().newCDPSession(page);
         await cdp.send('Profiler.enable');
         await cdp.send('Profiler.setSamplingInterval', { interval: 100 });

@@ -5,6 +5,7 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { CONTENT_SECURITY_POLICY } from '../src/serve.ts';
 import type * as BenchEntry from './bench-entry.ts';
 import type { Stack } from './harness.ts';
 
@@ -16,6 +17,8 @@ export interface SdkFigures {
   /** The same 1,000 messages read again (keys and heads already known: the warm path). */
   history1000WarmMs: number;
   messages: number;
+  /** Whether the SDK's signature worker ran (see packages/sdk/src/verifier.ts). */
+  verifyWorker: boolean;
 }
 
 export interface SdkRun {
@@ -26,7 +29,15 @@ export interface SdkRun {
   profileCold?: (page: Page, read: () => Promise<void>) => Promise<void>;
 }
 
-export async function bundleSdk(minify = true): Promise<string> {
+/** The bench bundle: files by path under /bench/ (the entry, its verification worker, a page that loads it). */
+export type SdkBundle = Map<string, Buffer>;
+
+/**
+ * Bundles bench-entry.ts as the app bundles the SDK (an ES module, its worker as a chunk of its own) and a
+ * page that loads it. The page is served from the web origin with the web server's CSP, so the SDK runs
+ * under the same rules as in the app (its worker included).
+ */
+export async function bundleSdk(minify = true): Promise<SdkBundle> {
   const { build } = await import('vite');
   const dir = await mkdtemp(join(tmpdir(), 'parley-bench-sdk-'));
   try {
@@ -34,31 +45,62 @@ export async function bundleSdk(minify = true): Promise<string> {
       configFile: false,
       logLevel: 'warn',
       mode: 'production',
+      base: './',
       build: {
         outDir: dir,
         emptyOutDir: true,
         minify,
-        lib: { entry: join(import.meta.dirname, 'bench-entry.ts'), formats: ['iife'], name: 'parleyBench' },
+        lib: { entry: join(import.meta.dirname, 'bench-entry.ts'), formats: ['es'], fileName: 'bench-entry' },
       },
     });
-    const file = (await readdir(dir)).find((f) => f.endsWith('.js'));
-    if (!file) throw new Error('the SDK bench bundle was not built');
-    return await readFile(join(dir, file), 'utf8');
+    const files: SdkBundle = new Map();
+    const walk = async (sub: string): Promise<void> => {
+      for (const entry of await readdir(join(dir, sub), { withFileTypes: true })) {
+        const path = sub ? `${sub}/${entry.name}` : entry.name;
+        if (entry.isDirectory()) await walk(path);
+        else files.set(path, await readFile(join(dir, path)));
+      }
+    };
+    await walk('');
+    const entry = [...files.keys()].find((f) => f.startsWith('bench-entry'));
+    if (!entry) throw new Error('the SDK bench bundle was not built');
+    const page = `<!doctype html><title>bench</title><script type="module" src="./${entry}"></script>`;
+    files.set('index.html', Buffer.from(page));
+    return files;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
+const MIME: Record<string, string> = { html: 'text/html', js: 'text/javascript', mjs: 'text/javascript' };
+
 type BenchGlobal = { parleyBench: typeof BenchEntry; benchClient: BenchEntry.ParleyClient };
 
-export async function measureSdk(stack: Stack, script: string, run: SdkRun): Promise<SdkFigures> {
+export async function measureSdk(stack: Stack, bundle: SdkBundle, run: SdkRun): Promise<SdkFigures> {
   const { user, password, count } = run;
-  // The bundle goes in as an inline script; the app's CSP forbids that, so this one page bypasses it.
-  const context = await stack.browser.newContext({ bypassCSP: true });
+  const context = await stack.browser.newContext();
   try {
+    // The bundle is served under /bench/ of the web origin, with the web server's CSP.
+    await context.route(`${stack.webUrl}/bench/**`, (route) => {
+      const path = new URL(route.request().url()).pathname.replace(/^\/bench\//, '');
+      const body = bundle.get(path);
+      if (!body) return route.fulfill({ status: 404 });
+      return route.fulfill({
+        status: 200,
+        body,
+        headers: {
+          'content-type': MIME[path.split('.').pop() ?? ''] ?? 'application/octet-stream',
+          'content-security-policy': CONTENT_SECURITY_POLICY,
+        },
+      });
+    });
     const page = await context.newPage();
-    await page.goto(`${stack.webUrl}/api/health`);
-    await page.addScriptTag({ content: script });
+    page.on('pageerror', (e) => console.error(`[bench page error] ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') console.error(`[bench console] ${m.text()}`);
+    });
+    await page.goto(`${stack.webUrl}/bench/index.html`);
+    await page.waitForFunction(() => 'parleyBench' in globalThis);
     // Steps are separate evaluations (the client kept on the page's global) so a profiler can wrap one.
     const start = await page.evaluate(
       async ({ user, password }) => {
@@ -88,6 +130,10 @@ export async function measureSdk(stack: Stack, script: string, run: SdkRun): Pro
       });
     } else cold = await read();
     const warm = await read();
+    // Whether signatures were verified by the SDK's worker (it loads only where the CSP and platform allow).
+    const verifyWorker = await page.evaluate(() =>
+      performance.getEntriesByType('resource').some((e) => e.name.includes('verify-worker')),
+    );
     await page.evaluate(() => (globalThis as unknown as BenchGlobal).benchClient.logout());
     return {
       pbkdf2Ms: Math.round(start.pbkdf2Ms),
@@ -95,6 +141,7 @@ export async function measureSdk(stack: Stack, script: string, run: SdkRun): Pro
       history1000Ms: Math.round(cold?.ms ?? NaN),
       history1000WarmMs: Math.round(warm.ms),
       messages: cold?.ok ?? 0,
+      verifyWorker,
     };
   } finally {
     await context.close();
