@@ -1,5 +1,5 @@
-// [M4] The signature worker in a real Chromium, under a CSP like the app's: every answer equals what WebCrypto
-// says on the page's own thread (a forged signature, other bytes, another key are all false), and a worker
+// [M4] The signature worker in a real Chromium, under a CSP like the app's: every answer equals the protocol's
+// rsaVerify on the page's own thread (a forged signature, other bytes, another key are all false), and a worker
 // that cannot load leaves verification to the page, with the same answers.
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { rsaVerify } from '@parley/protocol';
 import type { Verifier } from '../src/verifier.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -69,9 +70,8 @@ function runChecks(page: Page, workerUrl?: string): Promise<Check> {
     const V = (globalThis as unknown as { Verifier: typeof Verifier }).Verifier;
     const verifier = url ? new V(() => new Worker(url, { type: 'module' })) : new V();
     const good = await verifier.verifyAll(items);
-    const here = await Promise.all(
-      items.map((x) => subtle.verify({ name: 'RSA-PSS', saltLength: 32 }, x.key, x.signature, x.data)),
-    );
+    const reference = (globalThis as unknown as { rsaVerify: typeof rsaVerify }).rsaVerify;
+    const here = await Promise.all(items.map((x) => reference(x.key, x.signature, x.data)));
     const worker = performance.getEntriesByType('resource').some((e) => e.name.includes('verify-worker'));
     verifier.stop();
     return { good, here, worker };
