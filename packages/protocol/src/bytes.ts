@@ -31,6 +31,23 @@ export function toB64u(bytes: Uint8Array): string {
   return parts.join('');
 }
 
+/**
+ * Whether `text` is canonical base64url without padding (what tryFromB64u accepts), without decoding it:
+ * schemas check every field of every frame, and most of them are only stored and relayed.
+ */
+export function isCanonicalB64u(text: string): boolean {
+  const tail = text.length % 4;
+  if (tail === 1) return false;
+  let v = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    v = code < 128 ? B64U_VALUE[code]! : -1;
+    if (v < 0) return false;
+  }
+  // The last character of a partial group may not carry stray bits (as in tryFromB64u).
+  return tail === 2 ? (v & 15) === 0 : tail === 3 ? (v & 3) === 0 : true;
+}
+
 /** Decodes untrusted base64url (no padding); null when it is not exactly that. */
 export function tryFromB64u(text: string): Uint8Array | null {
   const tail = text.length % 4;

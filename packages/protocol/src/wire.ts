@@ -1,14 +1,13 @@
 // Wire types of protocol v1 (docs/protocol.md §3–6): one zod schema per message, one discriminated union per
 // WebSocket direction. Everything crossing a process boundary is parsed here first, into typed values.
 import { z } from 'zod';
-import { tryFromB64u } from './bytes.ts';
+import { isCanonicalB64u } from './bytes.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
 
 const B64U = /^[A-Za-z0-9_-]*$/;
 // Only the canonical spelling passes (no stray bits in the last character), so everything a schema accepts
 // decodes with fromB64u without throwing, and one value has one spelling in hashes and dedup keys.
-const isCanonicalB64u = (s: string) => tryFromB64u(s) !== null;
 /** Base64url without padding; `maxBytes` bounds the decoded size. */
 export const b64u = (maxBytes: number) =>
   z

@@ -5,6 +5,7 @@ import {
   concatBytes,
   equalBytes,
   fromB64u,
+  isCanonicalB64u,
   randomId,
   toB64u,
   tryFromB64u,
@@ -40,6 +41,20 @@ describe('base64url', () => {
         const canonicalSpelling = text.length % 4 !== 1 && toB64u(fromB64uLoose(text)) === text;
         expect(tryFromB64u(text) !== null).toBe(canonicalSpelling);
       }),
+    );
+  });
+
+  it('[§0] isCanonicalB64u accepts exactly what tryFromB64u decodes, without decoding', () => {
+    const anyText = fc.oneof(
+      b64uString,
+      fc.string({ maxLength: 12 }),
+      fc.string({ unit: 'binary', maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(anyText, (text) => {
+        expect(isCanonicalB64u(text)).toBe(tryFromB64u(text) !== null);
+      }),
+      { numRuns: 2000 },
     );
   });
 

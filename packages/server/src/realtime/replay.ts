@@ -1,6 +1,7 @@
 // [D3] hello.resume: every event after lastSeq, per room, in order, before live events. More than
 // MAX_REPLAY missed events are not replayed: the client is told the gap and pages history over HTTP.
 import type { RealtimeDeps } from './deps.ts';
+import { eventFrame } from '../storage/event-json.ts';
 import type { Connection } from './connection.ts';
 
 export const MAX_REPLAY = 2000;
@@ -35,7 +36,7 @@ export async function replayRoom(
     if (events.length === 0) break;
     for (const event of events) {
       if (event.seq !== after + 1) conn.send({ type: 'gap', room, from: after + 1, to: event.seq - 1 });
-      conn.write(JSON.stringify({ type: 'event', event }));
+      conn.write(eventFrame(event));
       conn.wrote(room, event.seq);
       after = event.seq;
     }

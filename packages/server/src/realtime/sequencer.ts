@@ -8,6 +8,7 @@ import { AppError } from '../errors.ts';
 import type { Bus, BusMessage } from '../bus/bus.ts';
 import type { AppendInput, Store } from '../storage/store.ts';
 import type { HeadSigner } from './head-signer.ts';
+import { eventFrame } from '../storage/event-json.ts';
 
 /** Bounds one transaction so a flood cannot hold the write lock for long. */
 const MAX_BATCH = 512;
@@ -91,7 +92,7 @@ export class Sequencer {
       this.publishRun(room, run.seq, run.frames);
     };
     for (const event of events) {
-      const frame = JSON.stringify({ type: 'event', event });
+      const frame = eventFrame(event);
       if (event.kind === 'member') {
         flush(event.room);
         this.publishMember(event, frame);

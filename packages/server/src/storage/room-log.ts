@@ -24,6 +24,7 @@ import {
 import type { Database } from './schema.ts';
 import type { AppendInput, AppendResult } from './store.ts';
 import type { MemberCache } from './member-cache.ts';
+import { contentJson, rememberContentJson } from './event-json.ts';
 
 export type Trx = Transaction<Database>;
 export interface Head {
@@ -38,13 +39,15 @@ export type EventRow = Database['events'];
 const sha256 = (b: Uint8Array): Uint8Array => oneShotHash('sha256', b, 'buffer');
 
 export function rowToEvent(r: Database['events']): RoomEvent {
+  const content = JSON.parse(r.content) as object;
+  rememberContentJson(content, r.content);
   return {
     room: r.room,
     seq: Number(r.seq),
     ts: Number(r.ts),
     kind: r.kind,
     sender: r.sender,
-    content: JSON.parse(r.content) as unknown,
+    content,
     hash: r.hash,
     chain: r.chain,
   } as RoomEvent;
@@ -75,7 +78,7 @@ export function nextEvent(
   };
   const row: EventRow = {
     ...event,
-    content: JSON.stringify(e.content),
+    content: contentJson(e.content),
     client_msg_id: e.kind === 'message' ? e.content.clientMsgId : null,
     event_id: e.kind === 'member' ? e.content.eventId : null,
   };
