@@ -17,12 +17,16 @@ const f = (s: Spread, digits = 1) =>
 
 export function ratios(r: Results): Record<string, number> {
   const out: Record<string, number> = {};
-  const cpu = (t: string, size: number, p: number) =>
-    r.fanout.find((x) => x.target === t && x.roomSize === size && x.payload === p)?.cpuPerDeliveryUs.median ?? NaN;
+  const fig = (t: string, size: number, p: number) =>
+    r.fanout.find((x) => x.target === t && x.roomSize === size && x.payload === p);
   for (const x of r.fanout.filter((x) => x.target.startsWith('parley'))) {
     const key = `${x.target}.cpuPerDelivery.room${x.roomSize}.${x.payload}B`;
-    out[`${key}/ws`] = ratio(x.cpuPerDeliveryUs.median, cpu('ws', x.roomSize, x.payload));
-    out[`${key}/socketio`] = ratio(x.cpuPerDeliveryUs.median, cpu('socketio', x.roomSize, x.payload));
+    const atRate = `${x.target}.cpuPerDeliveryAtRate.room${x.roomSize}.${x.payload}B`;
+    for (const peer of ['ws', 'socketio']) {
+      const p = fig(peer, x.roomSize, x.payload);
+      out[`${key}/${peer}`] = ratio(x.cpuPerDeliveryUs.median, p?.cpuPerDeliveryUs.median ?? NaN);
+      out[`${atRate}/${peer}`] = ratio(x.cpuPerDeliveryAtRateUs.median, p?.cpuPerDeliveryAtRateUs.median ?? NaN);
+    }
   }
   const mem = (t: string, n: number) =>
     r.memory.find((x) => x.target === t && x.connections === n)?.bytesPerConnection.median ?? NaN;
@@ -65,8 +69,9 @@ export function table(r: Results): string {
     `machine: ${r.machine.cpu}, ${r.machine.cores} cores, node ${r.machine.node}`,
     'medians of the repetitions, (min–max)',
     '',
-    '| room | payload | target | server CPU µs/delivery | deliveries/s (closed loop) | p50 ms | p99 ms | offered msg/s | flags |',
-    '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    '| room | payload | target | server CPU µs/delivery, under load | deliveries/s (closed loop) | ' +
+      'server CPU µs/delivery at offered rate | p50 ms | p99 ms | offered msg/s | flags |',
+    '| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
   ];
   for (const x of r.fanout) {
     const flags = [
@@ -77,7 +82,8 @@ export function table(r: Results): string {
       .join(', ');
     lines.push(
       `| ${x.roomSize} | ${x.payload} | ${x.target} | ${f(x.cpuPerDeliveryUs, 2)} | ${f(x.deliveriesPerSec, 0)} | ` +
-        `${f(x.p50Ms)} | ${f(x.p99Ms)} | ${x.offeredMessagesPerSec.toFixed(0)} | ${flags} |`,
+        `${f(x.cpuPerDeliveryAtRateUs, 2)} | ${f(x.p50Ms)} | ${f(x.p99Ms)} | ${x.offeredMessagesPerSec.toFixed(0)} | ` +
+        `${flags} |`,
     );
   }
   lines.push('', '| connections | target | idle KB per connection |', '| ---: | --- | ---: |');

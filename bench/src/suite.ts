@@ -15,7 +15,16 @@ export interface FanoutFigure {
   target: string;
   roomSize: number;
   payload: number;
+  /**
+   * Server CPU per delivery under load (the closed-loop runs): the issue's primary ratio, the cost that
+   * decides how many deliveries a core carries, and valid even when the generator saturates.
+   */
   cpuPerDeliveryUs: Spread;
+  /**
+   * The same at the fixed offered rate of the latency runs: a room of 100 at 100 msg/s leaves the server
+   * idle between messages, so per-message costs (a wake-up, a commit with its fsync) are not shared.
+   */
+  cpuPerDeliveryAtRateUs: Spread;
   deliveriesPerSec: Spread;
   p50Ms: Spread;
   p99Ms: Spread;
@@ -89,7 +98,8 @@ export async function runFanout(
           const fig = fanoutFigure(target, size, payload, messageRate, s);
           figures.push(fig);
           log(
-            `fan-out room ${size} ${payload} B ${target}: ${fig.cpuPerDeliveryUs.median.toFixed(2)} µs/delivery`,
+            `fan-out room ${size} ${payload} B ${target}: ${fig.cpuPerDeliveryUs.median.toFixed(2)} µs/delivery ` +
+              `under load, ${fig.cpuPerDeliveryAtRateUs.median.toFixed(2)} at ${messageRate} msg/s`,
           );
         }
       }
@@ -111,7 +121,8 @@ function fanoutFigure(
     target,
     roomSize,
     payload,
-    cpuPerDeliveryUs: spread(s.open.map((r) => r.serverCpuUs / r.deliveries)),
+    cpuPerDeliveryUs: spread(s.closed.map((r) => r.serverCpuUs / r.deliveries)),
+    cpuPerDeliveryAtRateUs: spread(s.open.map((r) => r.serverCpuUs / r.deliveries)),
     deliveriesPerSec: spread(s.closed.map((r) => rate(r.deliveriesWhileSending, r.sendMs))),
     p50Ms: spread(s.open.map((r) => r.p50Ms)),
     p99Ms: spread(s.open.map((r) => r.p99Ms)),
