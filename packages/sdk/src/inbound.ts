@@ -40,6 +40,8 @@ export class Inbound {
   private readonly requested = new Set<string>();
   private readonly chains = new ChainCache();
   private readonly verifier = new Verifier();
+  /** The last fetchShares: the next one starts after it. */
+  private sharesTail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly ctx: Ctx,
@@ -74,12 +76,22 @@ export class Inbound {
     });
   }
 
-  /** Fetches, opens and acknowledges waiting key shares [M2]; re-reads messages that were waiting for them. */
+  /**
+   * Fetches, opens and acknowledges waiting key shares [M2]; re-reads messages that were waiting for them.
+   * One fetch at a time (a call during one starts the next after it, so a share announced meanwhile is not
+   * missed), and only opening takes the queue: an empty answer never holds up decryption.
+   */
   fetchShares(): Promise<DecryptedMessage[]> {
+    const next = this.sharesTail.then(() => this.takeShares());
+    this.sharesTail = next.catch(() => undefined);
+    return next;
+  }
+
+  private async takeShares(): Promise<DecryptedMessage[]> {
+    const { shares } = await this.ctx.api.get('/api/shares', sharesAnswer);
+    if (shares.length === 0) return [];
     return this.queue.run(async () => {
       const me = this.ctx.me();
-      const { shares } = await this.ctx.api.get('/api/shares', sharesAnswer);
-      if (shares.length === 0) return [];
       const opened: { room: string; sender: string; session: SessionShare }[] = [];
       for (const share of shares) {
         const keys = await this.pins.keys(share.sender);

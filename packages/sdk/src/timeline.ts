@@ -21,6 +21,8 @@ const UNREAD_SCAN = 100;
 /** A page on its way, and the work on it that needs no state: signatures, hashes and in-page links. */
 interface Prefetched {
   page: Promise<EventsAnswer>;
+  /** The waiting key shares, fetched when the page was requested. */
+  shares: Promise<unknown>;
   verified: Promise<(MessageStatus | null)[]>;
   links: Promise<PageLinks>;
 }
@@ -48,8 +50,6 @@ export class Timeline {
     const before = opts.before ?? Number.MAX_SAFE_INTEGER;
     const limit = Math.max(1, Math.min(opts.limit ?? 50, MAX_HISTORY_PAGE));
     const fetched = this.fetch(id, before, limit);
-    const shares = this.inbound.fetchShares();
-    shares.catch(() => undefined); // awaited below: this only keeps a failed page from leaving it unhandled
     const page = await fetched.page;
     const oldest = page.events[0]?.seq;
     // Whoever reads a page back usually reads the one before it next: have it on its way, its signatures
@@ -57,7 +57,7 @@ export class Timeline {
     if (oldest !== undefined && oldest > 1) {
       this.readAhead = { at: `${id}|${oldest}|${limit}`, next: this.prefetch(id, oldest, limit) };
     }
-    await shares;
+    await fetched.shares;
     const [decrypted, notices] = await Promise.all([
       this.inbound.decryptMany(messagesOf(page), fetched.verified),
       this.notices(id, page.events),
@@ -81,11 +81,13 @@ export class Timeline {
 
   private prefetch(room: string, before: number, limit: number): Prefetched {
     const page = fetchPage(this.ctx.api, room, { before }, limit);
+    // Shares with the page, as before the read-ahead: a page read ahead brings the shares waiting then.
+    const shares = this.inbound.fetchShares();
     const verified = page.then((p) => this.inbound.verifyAll(messagesOf(p)));
     const links = page.then((p) => this.integrity.linksOf(p.events));
-    // A failed read-ahead is retried (and reported) by the call that needs it.
-    for (const p of [page, verified, links]) p.catch(() => undefined);
-    return { page, verified, links };
+    // A failed read-ahead is reported by the call that uses it; until then nothing is left unhandled.
+    for (const p of [page, shares, verified, links]) p.catch(() => undefined);
+    return { page, shares, verified, links };
   }
 
   /** Remembers that the user has read the room up to `seq` (never moves back). */
