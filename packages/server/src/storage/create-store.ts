@@ -9,6 +9,7 @@ import { KyselyStore } from './kysely-store.ts';
 import { migrate, type Capabilities } from './migrations.ts';
 import { cachingStatements } from './statement-cache.ts';
 import { SqliteMessages } from './sqlite-messages.ts';
+import { WalSync } from './wal-sync.ts';
 
 const SYNCHRONOUS: Record<SqliteSynchronous, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' };
 
@@ -29,8 +30,8 @@ async function sqlite(
   database.pragma('busy_timeout = 5000');
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) }),
-    // Its statements name the tables: prepared only once the migrations made them.
-    messages: () => new SqliteMessages(database),
+    // Its statements name the tables: prepared only once the migrations made them (and the WAL exists).
+    messages: () => new SqliteMessages(database, synchronous === 'full' ? new WalSync(`${file}-wal`) : undefined),
   };
 }
 

@@ -166,10 +166,19 @@ export class KyselyStore implements Store {
   members = (room: string) => reads.members(this.db, room);
   membership = (room: string, user: string) => reads.membership(this.db, room, user);
   coMembers = (user: string) => reads.coMembers(this.db, user);
-  readEvents = (room: string, q: { after?: number; before?: number; limit: number; maxSeq?: number }) =>
-    reads.readEvents(this.db, room, q);
-  readHeads = (room: string, lo: number, hi: number) => reads.readHeads(this.db, room, lo, hi);
-  headSeq = (room: string) => reads.headSeq(this.db, room);
+  // Events and heads are read only once the message batches committed before the read are on disk.
+  readEvents = async (room: string, q: { after?: number; before?: number; limit: number; maxSeq?: number }) => {
+    await this.sqlite?.settled();
+    return reads.readEvents(this.db, room, q);
+  };
+  readHeads = async (room: string, lo: number, hi: number) => {
+    await this.sqlite?.settled();
+    return reads.readHeads(this.db, room, lo, hi);
+  };
+  headSeq = async (room: string) => {
+    await this.sqlite?.settled();
+    return reads.headSeq(this.db, room);
+  };
 
   async insertShares(
     room: string,
@@ -228,6 +237,8 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.sqlite?.settled();
     await this.db.destroy();
+    this.sqlite?.close();
   }
 }

@@ -108,9 +108,14 @@ export async function appendItems(
 ): Promise<AppendResult[]> {
   if (onlyFreshMessages(items)) {
     try {
-      if (sqlite && !sqlite.busy) return sqlite.commit(items, ts, cache);
-      // Holding Kysely's one SQLite connection keeps its own (asynchronous) transactions off it meanwhile.
-      if (sqlite) return await db.connection().execute(() => Promise.resolve(sqlite.commit(items, ts, cache)));
+      if (sqlite) {
+        // Holding Kysely's one SQLite connection keeps its own (asynchronous) transactions off it meanwhile.
+        const results = sqlite.busy
+          ? await db.connection().execute(() => Promise.resolve(sqlite.commit(items, ts, cache)))
+          : sqlite.commit(items, ts, cache);
+        await sqlite.durable();
+        return results;
+      }
       return await commitMessages(db, items, ts, cache);
     } catch (err) {
       if (!isUniqueViolation(err)) throw err;

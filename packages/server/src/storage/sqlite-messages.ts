@@ -10,6 +10,7 @@ import type { AppendResult } from './store.ts';
 import type { MemberCache, MemberEntry } from './member-cache.ts';
 import { buildMessages, type MessageInput } from './message-batch.ts';
 import type { EventRow, Head } from './room-log.ts';
+import type { WalSync } from './wal-sync.ts';
 
 interface HeadRow {
   head_seq: number;
@@ -26,7 +27,16 @@ export class SqliteMessages {
   /** Member lists read by the running transaction, kept in the cache only once it committed. */
   private loaded = new Map<string, MemberEntry>();
 
-  constructor(private readonly db: BetterSqlite3) {
+  private readonly unflushed: { normal: Statement; full: Statement } | null;
+
+  /** `wal`: commit without the inline fsync and flush the WAL off the event loop (wal-sync.ts). */
+  constructor(
+    private readonly db: BetterSqlite3,
+    private readonly wal?: WalSync,
+  ) {
+    this.unflushed = wal
+      ? { normal: db.prepare('pragma synchronous = normal'), full: db.prepare('pragma synchronous = full') }
+      : null;
     this.selectHead = db.prepare('select head_seq, head_chain, member_seq from rooms where id = ?');
     this.selectMembers = db.prepare('select user_id from members where room = ? and role is not null');
     this.insertEvent = db.prepare(
@@ -49,11 +59,32 @@ export class SqliteMessages {
     return this.db.inTransaction;
   }
 
+  /** Commits the batch; with a WalSync it is durable only once `durable()` resolves. */
   commit(items: readonly MessageInput[], ts: number, cache: MemberCache): AppendResult[] {
     this.loaded = new Map();
-    const results = this.commitBatch(items, ts, cache);
-    cache.keep(this.loaded);
-    return results;
+    // Only this transaction skips the inline fsync: every other write on the connection keeps FULL.
+    this.unflushed?.normal.run();
+    try {
+      const results = this.commitBatch(items, ts, cache);
+      cache.keep(this.loaded);
+      return results;
+    } finally {
+      this.unflushed?.full.run();
+    }
+  }
+
+  /** Resolves once every batch committed so far is on disk. */
+  durable(): Promise<void> {
+    return this.wal?.durable() ?? Promise.resolve();
+  }
+
+  close(): void {
+    this.wal?.close();
+  }
+
+  /** Resolves once no committed batch waits for its flush: reads show nothing that a crash could take back. */
+  settled(): Promise<void> {
+    return this.wal?.settled() ?? Promise.resolve();
   }
 
   private write(items: readonly MessageInput[], ts: number, cache: MemberCache): AppendResult[] {
