@@ -90,7 +90,7 @@ describe('WAL sync', () => {
     raw.close();
   });
 
-  it('a message batch commits without the inline fsync, is durable after the flush, and FULL is restored', async () => {
+  it('a burst commits without the inline fsync, is durable after the flush, and FULL is restored', async () => {
     const { raw, file } = await database();
     const alice = { name: 'alice', pairs: (await keyPool())[0]! } as TestUser;
     const room = randomId();
@@ -100,16 +100,31 @@ describe('WAL sync', () => {
       )
       .run(room, 'r', 'A'.repeat(43));
     raw.prepare("insert into members (room, user_id, role) values (?, ?, 'admin')").run(room, alice.name);
-    const messages = new SqliteMessages(raw, new WalSync(`${file}-wal`));
-    const results = messages.commit(
-      [{ kind: 'message', sender: alice.name, envelope: await envelope(alice, room) }],
-      Date.now(),
-      new MemberCache(),
-    );
-    expect(results[0]).toMatchObject({ ok: true, events: [{ seq: 1 }] });
-    await messages.durable();
+    const { pending, flush } = manualFlush();
+    const messages = new SqliteMessages(raw, new WalSync(`${file}-wal`, flush));
+    const send = async (n: number) =>
+      Promise.all(
+        Array.from({ length: n }, async (_, i) => ({
+          kind: 'message' as const,
+          sender: alice.name,
+          envelope: await envelope(alice, room, i + 1),
+        })),
+      );
+    // A burst: committed, then durable only once the flush it asked for has finished.
+    const burst = messages.commit(await send(6), Date.now(), new MemberCache());
+    expect(burst.map((r) => r.ok && r.events[0]!.seq)).toEqual([1, 2, 3, 4, 5, 6]);
     expect(raw.pragma('synchronous', { simple: true })).toBe(2);
-    expect(raw.prepare('select count(*) as n from events where room = ?').get(room)).toEqual({ n: 1 });
+    const durable = state(messages.durable());
+    await tick();
+    expect(durable.done).toBe(false);
+    pending.shift()!(null);
+    await tick();
+    expect(durable.done).toBe(true);
+    // A lone message: flushed inside its COMMIT (nothing to overlap with), durable on return.
+    messages.commit(await send(1), Date.now(), new MemberCache());
+    await messages.durable();
+    expect(pending).toHaveLength(0);
+    expect(raw.prepare('select count(*) as n from events where room = ?').get(room)).toEqual({ n: 7 });
     messages.close();
     raw.close();
   });
