@@ -58,23 +58,32 @@ export class Verifier {
     });
   }
 
-  /** Stops the worker (logout); later calls start another. */
+  /** Stops the worker (logout): what it held is verified here; a later call starts another. */
   stop(): void {
-    this.worker?.terminate();
+    this.fail();
     this.worker = undefined;
   }
 
   private ensureWorker(): WorkerLike | null {
     if (this.worker !== undefined) return this.worker;
+    let worker: WorkerLike | null;
     try {
-      this.worker = this.startWorker();
+      worker = this.startWorker();
     } catch {
-      this.worker = null;
+      worker = null;
     }
-    this.worker?.addEventListener('message', (e) => this.answered((e as MessageEvent<VerifyResponse>).data));
-    this.worker?.addEventListener('error', () => this.fail());
-    this.worker?.addEventListener('messageerror', () => this.fail());
-    return this.worker;
+    // Events of a worker already stopped or replaced are ignored.
+    const isCurrent = () => worker !== null && this.worker === worker;
+    worker?.addEventListener('message', (e) => {
+      if (isCurrent()) this.answered((e as MessageEvent<VerifyResponse>).data);
+    });
+    for (const type of ['error', 'messageerror'] as const) {
+      worker?.addEventListener(type, () => {
+        if (isCurrent()) this.fail();
+      });
+    }
+    this.worker = worker;
+    return worker;
   }
 
   private answered(r: VerifyResponse): void {

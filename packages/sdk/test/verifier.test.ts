@@ -42,40 +42,45 @@ async function bundle(): Promise<Map<string, Buffer>> {
 type Check = { good: boolean[]; here: boolean[]; worker: boolean };
 
 /** Runs in the page: 3 keys, 12 items (valid, forged, other bytes, other key), through the Verifier. */
-function runChecks(page: Page, workerUrl?: string): Promise<Check> {
-  return page.evaluate(async (url) => {
-    const subtle = crypto.subtle;
-    const alg = {
-      name: 'RSA-PSS',
-      hash: 'SHA-256',
-      modulusLength: 3072,
-      publicExponent: new Uint8Array([1, 0, 1]),
-    };
-    const pairs = await Promise.all([0, 1].map(() => subtle.generateKey(alg, false, ['sign', 'verify'])));
-    const items = [];
-    for (let i = 0; i < 12; i++) {
-      const pair = pairs[i % 2]!;
-      const data = new TextEncoder().encode(`message ${i}`);
-      const signature = new Uint8Array(
-        await subtle.sign({ name: 'RSA-PSS', saltLength: 32 }, pair.privateKey, data),
-      );
-      const kind = i % 4;
-      if (kind === 1) signature[10]! ^= 1;
-      items.push({
-        key: kind === 3 ? pairs[(i + 1) % 2]!.publicKey : pair.publicKey,
-        signature,
-        data: kind === 2 ? new TextEncoder().encode(`other ${i}`) : data,
-      });
-    }
-    const V = (globalThis as unknown as { Verifier: typeof Verifier }).Verifier;
-    const verifier = url ? new V(() => new Worker(url, { type: 'module' })) : new V();
-    const good = await verifier.verifyAll(items);
-    const reference = (globalThis as unknown as { rsaVerify: typeof rsaVerify }).rsaVerify;
-    const here = await Promise.all(items.map((x) => reference(x.key, x.signature, x.data)));
-    const worker = performance.getEntriesByType('resource').some((e) => e.name.includes('verify-worker'));
-    verifier.stop();
-    return { good, here, worker };
-  }, workerUrl);
+function runChecks(page: Page, o: { workerUrl?: string; stopAtOnce?: boolean } = {}): Promise<Check> {
+  return page.evaluate(
+    async ({ url, stopAtOnce }) => {
+      const subtle = crypto.subtle;
+      const alg = {
+        name: 'RSA-PSS',
+        hash: 'SHA-256',
+        modulusLength: 3072,
+        publicExponent: new Uint8Array([1, 0, 1]),
+      };
+      const pairs = await Promise.all([0, 1].map(() => subtle.generateKey(alg, false, ['sign', 'verify'])));
+      const items = [];
+      for (let i = 0; i < 12; i++) {
+        const pair = pairs[i % 2]!;
+        const data = new TextEncoder().encode(`message ${i}`);
+        const signature = new Uint8Array(
+          await subtle.sign({ name: 'RSA-PSS', saltLength: 32 }, pair.privateKey, data),
+        );
+        const kind = i % 4;
+        if (kind === 1) signature[10]! ^= 1;
+        items.push({
+          key: kind === 3 ? pairs[(i + 1) % 2]!.publicKey : pair.publicKey,
+          signature,
+          data: kind === 2 ? new TextEncoder().encode(`other ${i}`) : data,
+        });
+      }
+      const V = (globalThis as unknown as { Verifier: typeof Verifier }).Verifier;
+      const verifier = url ? new V(() => new Worker(url, { type: 'module' })) : new V();
+      const pending = verifier.verifyAll(items);
+      if (stopAtOnce) verifier.stop(); // a logout while a batch is in the worker
+      const good = await pending;
+      const reference = (globalThis as unknown as { rsaVerify: typeof rsaVerify }).rsaVerify;
+      const here = await Promise.all(items.map((x) => reference(x.key, x.signature, x.data)));
+      const worker = performance.getEntriesByType('resource').some((e) => e.name.includes('verify-worker'));
+      verifier.stop();
+      return { good, here, worker };
+    },
+    { url: o.workerUrl, stopAtOnce: o.stopAtOnce ?? false },
+  );
 }
 
 describe('Verifier in Chromium', () => {
@@ -112,7 +117,7 @@ describe('Verifier in Chromium', () => {
     return page;
   }
 
-  it('[M4] the worker answers as WebCrypto does: forged, other bytes and other key are false', async () => {
+  it('[M4] the worker answers as rsaVerify does: forged, other bytes and other key are false', async () => {
     const page = await open();
     const r = await runChecks(page);
     expect(r.worker).toBe(true);
@@ -121,9 +126,17 @@ describe('Verifier in Chromium', () => {
     await page.close();
   }, 60_000);
 
+  it('[M4] a batch in the worker when it is stopped (logout) is still answered, with the same answers', async () => {
+    const page = await open();
+    const r = await runChecks(page, { stopAtOnce: true });
+    expect(r.good).toEqual(r.here);
+    expect(r.good).toEqual(Array.from({ length: 12 }, (_, i) => i % 4 === 0));
+    await page.close();
+  }, 60_000);
+
   it('[M4] a worker that cannot load leaves verification to the page, with the same answers', async () => {
     const page = await open();
-    const r = await runChecks(page, `${base}/missing-verify-worker.js`);
+    const r = await runChecks(page, { workerUrl: `${base}/missing-verify-worker.js` });
     expect(r.good).toEqual(r.here);
     expect(r.good).toEqual(Array.from({ length: 12 }, (_, i) => i % 4 === 0));
     await page.close();
