@@ -10,6 +10,7 @@ import { migrate, type Capabilities } from './migrations.ts';
 import { cachingStatements } from './statement-cache.ts';
 import { SqliteMessages } from './sqlite-messages.ts';
 import { WalSync } from './wal-sync.ts';
+import { Checkpointer } from './checkpointer.ts';
 
 const SYNCHRONOUS: Record<SqliteSynchronous, string> = { full: 'FULL', normal: 'NORMAL', off: 'OFF' };
 
@@ -28,8 +29,17 @@ async function sqlite(
   database.pragma(`synchronous = ${SYNCHRONOUS[synchronous]}`);
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
+  const statements = cachingStatements(database);
+  const checkpointer = new Checkpointer(database, file);
+  const closing = {
+    ...statements,
+    close: () => {
+      void checkpointer.stop();
+      statements.close();
+    },
+  };
   return {
-    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(database) }) }),
+    db: new Kysely<Database>({ dialect: new SqliteDialect({ database: closing }) }),
     // Its statements name the tables: prepared only once the migrations made them (and the WAL exists).
     messages: () => new SqliteMessages(database, synchronous === 'full' ? new WalSync(`${file}-wal`) : undefined),
   };
