@@ -37,7 +37,7 @@ export interface ClientOptions {
   reconnectMaxMs?: number;
   /**
    * How long an event may wait for a countersigned head covering it before the SDK asks the server again and,
-   * still without one, warns `missing_head` [M5]. Servers coalesce heads (100 ms by default). Default 5 000 ms.
+   * still without one, warns `missing_head` [M5]. Servers coalesce heads (1 s by default). Default 5 000 ms.
    */
   headGraceMs?: number;
 }
