@@ -7,9 +7,9 @@
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createClient, isParleyError, MemoryKeyStore } from '@parley/sdk';
+import { createClient, MemoryKeyStore } from '@parley/sdk';
 import { nodeWebSocket } from '@parley/sdk/node';
-import { bundleSdk, measureSdk } from './bench-sdk.ts';
+import { bundleSdk, measureSdk, writeHistory } from './bench-sdk.ts';
 import { startStack } from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -49,19 +49,7 @@ const sdkBundle = await bundleSdk(false);
 const stack = await startStack();
 try {
   for (let r = 1; r <= RUNS; r++) await (await register(stack, `reader${r}`)).logout();
-  const writer = await register(stack, 'writer');
-  for (let i = 1; i <= COUNT; i++) {
-    for (;;) {
-      try {
-        await writer.send('general', `history message ${i}`);
-        break;
-      } catch (e) {
-        if (!isParleyError(e, 'RATE_LIMITED')) throw e;
-        await new Promise((res) => setTimeout(res, 1_000));
-      }
-    }
-  }
-  await writer.logout();
+  await writeHistory(stack, PASSWORD, COUNT);
   if (process.env.HEADS) {
     const { default: Database } = await import('better-sqlite3');
     const db = new Database(join(stack.dataDir, 'parley.db'), { readonly: true });

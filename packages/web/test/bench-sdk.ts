@@ -7,7 +7,27 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../src/serve.ts';
 import type * as BenchEntry from './bench-entry.ts';
+import { createClient, isParleyError, MemoryKeyStore } from '@parley/sdk';
+import { nodeWebSocket } from '@parley/sdk/node';
 import type { Stack } from './harness.ts';
+
+/** Registers `writer` and posts `count` messages to "general", waiting out the send rate limit. */
+export async function writeHistory(stack: Stack, password: string, count: number): Promise<void> {
+  const writer = createClient({ server: stack.apiUrl, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
+  await writer.register('writer', password);
+  for (let i = 1; i <= count; i++) {
+    for (;;) {
+      try {
+        await writer.send('general', `history message ${i}`);
+        break;
+      } catch (e) {
+        if (!isParleyError(e, 'RATE_LIMITED')) throw e;
+        await new Promise((r) => setTimeout(r, 1_000));
+      }
+    }
+  }
+  await writer.logout();
+}
 
 export interface SdkFigures {
   pbkdf2Ms: number;

@@ -5,11 +5,10 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { createClient, isParleyError, MemoryKeyStore } from '@parley/sdk';
+import { createClient, MemoryKeyStore } from '@parley/sdk';
 import { nodeWebSocket } from '@parley/sdk/node';
-import { bundleSdk, measureSdk } from './bench-sdk.ts';
+import { bundleSdk, measureSdk, writeHistory } from './bench-sdk.ts';
 import { openPerson, openRoom, signUp, startStack } from './harness.ts';
-import type { Stack } from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
 const COUNT = 1_000;
@@ -25,23 +24,6 @@ async function gzipSize(distDir: string): Promise<{ js: number; css: number }> {
   return { js: await size('.js'), css: await size('.css') };
 }
 
-async function writeHistory(stack: Stack): Promise<void> {
-  const writer = createClient({ server: stack.apiUrl, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
-  await writer.register('writer', PASSWORD);
-  for (let i = 1; i <= COUNT; i++) {
-    for (;;) {
-      try {
-        await writer.send('general', `history message ${i}`);
-        break;
-      } catch (e) {
-        if (!isParleyError(e, 'RATE_LIMITED')) throw e;
-        await new Promise((r) => setTimeout(r, 1_000));
-      }
-    }
-  }
-  await writer.logout();
-}
-
 const sdkBundle = await bundleSdk();
 const stack = await startStack();
 try {
@@ -54,7 +36,7 @@ try {
   const sdkReader = createClient({ server: stack.apiUrl, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
   await sdkReader.register('sdkreader', PASSWORD);
   await sdkReader.logout();
-  await writeHistory(stack);
+  await writeHistory(stack, PASSWORD, COUNT);
 
   await page.getByLabel('Username').fill('reader');
   await page.getByLabel('Password').fill(PASSWORD);
