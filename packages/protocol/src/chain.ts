@@ -10,18 +10,34 @@ export const GENESIS_CHAIN = new Uint8Array(32);
 
 export type EventContent = { kind: 'member'; content: MemberEvent } | { kind: 'message'; content: Envelope };
 
-/** The canonical bytes of an event's signed content, signature included. */
-export function eventBodyBytes(e: EventContent & { sender: string }): Uint8Array {
+type LogEvent = EventContent & { room: string; seq: number; ts: number; sender: string };
+
+/** What the event's author signed ([M4] messageBytes, [R2] memberBytes) and the signature, decoded. */
+function signedContent(e: EventContent & { sender: string }): { signed: Uint8Array; signature: Uint8Array } {
   const { signature, ...unsigned } = e.content;
-  const contentBytes =
+  const signed =
     e.kind === 'member' ? memberBytes(e.content) : messageBytes(unsigned as Omit<Envelope, 'signature'>, e.sender);
-  return canonical('event-body', [contentBytes, fromB64u(signature)]);
+  return { signed, signature: fromB64u(signature) };
 }
 
-export async function eventHash(
-  e: EventContent & { room: string; seq: number; ts: number; sender: string },
-): Promise<Uint8Array> {
-  return sha256(canonical('event', [e.room, e.seq, e.ts, e.kind, e.sender, eventBodyBytes(e)]));
+/** The canonical bytes of an event's signed content, signature included. */
+export function eventBodyBytes(e: EventContent & { sender: string }): Uint8Array {
+  const { signed, signature } = signedContent(e);
+  return canonical('event-body', [signed, signature]);
+}
+
+/**
+ * What a reader checks of one event, with the content's canonical bytes built once for both checks: `hashed`,
+ * whose SHA-256 is the event's hash [R1], and `signed` + `signature`, the author's signature input [M4] [R2].
+ */
+export function eventInputs(e: LogEvent): { hashed: Uint8Array; signed: Uint8Array; signature: Uint8Array } {
+  const { signed, signature } = signedContent(e);
+  const body = canonical('event-body', [signed, signature]);
+  return { hashed: canonical('event', [e.room, e.seq, e.ts, e.kind, e.sender, body]), signed, signature };
+}
+
+export async function eventHash(e: LogEvent): Promise<Uint8Array> {
+  return sha256(eventInputs(e).hashed);
 }
 
 export const nextChain = (prev: Uint8Array, hash: Uint8Array): Promise<Uint8Array> =>

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { randomId } from '@parley/protocol';
 import { migrate } from '../src/storage/migrations.ts';
 import { MemberCache } from '../src/storage/member-cache.ts';
-import { SqliteMessages } from '../src/storage/sqlite-messages.ts';
+import { DEFERRED_FLUSH_MIN, SqliteMessages } from '../src/storage/sqlite-messages.ts';
 import { WalSync } from '../src/storage/wal-sync.ts';
 import { envelope, keyPool, type TestUser } from './harness.ts';
 
@@ -111,8 +111,10 @@ describe('WAL sync', () => {
         })),
       );
     // A burst: committed, then durable only once the flush it asked for has finished.
-    const burst = messages.commit(await send(6), Date.now(), new MemberCache());
-    expect(burst.map((r) => r.ok && r.events[0]!.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    const burst = messages.commit(await send(DEFERRED_FLUSH_MIN), Date.now(), new MemberCache());
+    expect(burst.map((r) => r.ok && r.events[0]!.seq)).toEqual(
+      Array.from({ length: DEFERRED_FLUSH_MIN }, (_, i) => i + 1),
+    );
     expect(raw.pragma('synchronous', { simple: true })).toBe(2);
     const durable = state(messages.durable());
     await tick();
@@ -120,11 +122,13 @@ describe('WAL sync', () => {
     pending.shift()!(null);
     await tick();
     expect(durable.done).toBe(true);
-    // A lone message: flushed inside its COMMIT (nothing to overlap with), durable on return.
-    messages.commit(await send(1), Date.now(), new MemberCache());
+    // A smaller batch: flushed inside its COMMIT (a thread-pool round trip costs more), durable on return.
+    messages.commit(await send(DEFERRED_FLUSH_MIN - 1), Date.now(), new MemberCache());
     await messages.durable();
     expect(pending).toHaveLength(0);
-    expect(raw.prepare('select count(*) as n from events where room = ?').get(room)).toEqual({ n: 7 });
+    expect(raw.prepare('select count(*) as n from events where room = ?').get(room)).toEqual({
+      n: 2 * DEFERRED_FLUSH_MIN - 1,
+    });
     messages.close();
     raw.close();
   });

@@ -120,9 +120,32 @@ const memberSeq: Migration = {
   },
 };
 
+/**
+ * Only membership changes carry an event_id, but the full unique index held an entry (NULL) for every
+ * message too: one more B-tree written per message, about a fifth of a message batch's SQLite time. Unique
+ * over the same non-null values, so [D2] is unchanged, and the lookup by event_id (`event_id = ?`) still uses it.
+ */
+const partialEventIdIndex: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.dropIndex('events_event_id').execute();
+    await db.schema
+      .createIndex('events_event_id')
+      .unique()
+      .on('events')
+      .columns(['room', 'event_id'])
+      .where('event_id', 'is not', null)
+      .execute();
+  },
+};
+
 /** Safe to run from several processes at once: Kysely's Migrator takes a lock (advisory on PostgreSQL). */
 export async function migrate(db: Kysely<unknown>, caps: Capabilities): Promise<void> {
-  const all = { '001_init': init(caps), '002_settings': settings, '003_member_seq': memberSeq };
+  const all = {
+    '001_init': init(caps),
+    '002_settings': settings,
+    '003_member_seq': memberSeq,
+    '004_partial_event_id_index': partialEventIdIndex,
+  };
   const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(all) } });
   const { error } = await migrator.migrateToLatest();
   if (error) throw new Error('database migration failed', { cause: error });

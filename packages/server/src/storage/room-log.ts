@@ -7,9 +7,7 @@ import { hash as oneShotHash } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
 import {
   applyMembership,
-  canonical,
   concatBytes,
-  eventBodyBytes,
   fromB64u,
   toB64u,
   EMPTY_ROOM,
@@ -25,6 +23,7 @@ import type { Database } from './schema.ts';
 import type { AppendInput, AppendResult } from './store.ts';
 import type { MemberCache } from './member-cache.ts';
 import { contentJson, rememberContentJson } from './event-json.ts';
+import { eventHash } from './event-hash.ts';
 
 export type Trx = Transaction<Database>;
 export interface Head {
@@ -35,8 +34,15 @@ export interface Head {
 }
 export type EventRow = Database['events'];
 
-// Synchronous SHA-256 keeps the transaction short; it equals the protocol's WebCrypto eventHash/nextChain.
-const sha256 = (b: Uint8Array): Uint8Array => oneShotHash('sha256', b, 'buffer');
+// Synchronous SHA-256 keeps the transaction short; it equals the protocol's WebCrypto nextChain.
+const sha256 = (b: Uint8Array): Buffer => oneShotHash('sha256', b, 'buffer');
+
+/**
+ * The protocol's toB64u (unpadded base64url) by Node's native encoder: one string, where the portable
+ * encoder builds it in pieces (about 2 KB of garbage per event for its hash and chain).
+ */
+export const nativeB64u = (b: Uint8Array): string =>
+  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
 
 export function rowToEvent(r: Database['events']): RoomEvent {
   const content = JSON.parse(r.content) as object;
@@ -64,7 +70,7 @@ export function nextEvent(
   e: EventContent & { sender: string },
 ): { event: RoomEvent; row: EventRow } {
   const seq = head.seq + 1;
-  const hash = sha256(canonical('event', [room, seq, ts, e.kind, e.sender, eventBodyBytes(e)]));
+  const hash = eventHash(room, seq, ts, e);
   const chain = sha256(concatBytes(head.chain, hash));
   const event = {
     room,
@@ -73,8 +79,8 @@ export function nextEvent(
     kind: e.kind,
     sender: e.sender,
     content: e.content,
-    hash: toB64u(hash),
-    chain: toB64u(chain),
+    hash: hash.toString('base64url'),
+    chain: chain.toString('base64url'),
   };
   const row: EventRow = {
     ...event,

@@ -109,6 +109,19 @@ export function storeContract(backend: Backend<DatabaseConfig>, opts: { multiPro
       expect(again[0]).toMatchObject({ ok: false, code: 'CONFLICT' });
     });
 
+    it('[R2] a membership change submitted again (same event id) is refused and stored once', async () => {
+      await seedUsers(store, ['dave']);
+      const invite = await member(alice, { type: 'invite', room, target: 'dave' });
+      expect((await store.appendBatch([{ kind: 'member', event: invite }], Date.now()))[0]).toMatchObject({
+        ok: true,
+      });
+      const again = await store.appendBatch([{ kind: 'member', event: invite }], Date.now());
+      expect(again[0]).toMatchObject({ ok: false });
+      const events = await store.readEvents(room, { after: 0, limit: 1000 });
+      const ids = events.flatMap((e) => (e.kind === 'member' ? [e.content.eventId] : []));
+      expect(ids.filter((id) => id === invite.eventId)).toHaveLength(1);
+    });
+
     it('accounts, sessions and shares round-trip with numbers as numbers', async () => {
       expect(await store.createUser({ ...(await store.getUser('alice'))!, id: 'alice' }, 1)).toBe(false);
       await store.createSession({
