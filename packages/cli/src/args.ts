@@ -1,7 +1,7 @@
 // The command line contract: parley [--server URL] [--user NAME] [--home DIR] COMMAND [ARGS] [--json]
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { CliError } from './errors.ts';
 
 export interface Invocation {
@@ -26,28 +26,51 @@ function positiveInt(name: string, value: string | undefined): number | null {
   return n;
 }
 
+const OPTIONS = {
+  server: { type: 'string' },
+  user: { type: 'string' },
+  home: { type: 'string' },
+  json: { type: 'boolean', default: false },
+  help: { type: 'boolean', short: 'h', default: false },
+  public: { type: 'boolean', default: false },
+  member: { type: 'string', multiple: true, default: [] as string[] },
+  limit: { type: 'string' },
+  count: { type: 'string' },
+} satisfies ParseArgsConfig['options'];
+
+const isStringOption = (name: string): boolean =>
+  Object.hasOwn(OPTIONS, name) && OPTIONS[name as keyof typeof OPTIONS].type === 'string';
+
+/**
+ * Options are long (`--name`) or `-h`; every other word is an argument. Room ids are base64url and may start
+ * with '-' (one in 64 does), and so may a message: to parseArgs such a word looks like an unknown short option.
+ * A string option takes the next word as its value whatever it starts with (`--limit -5` is a bad limit).
+ */
+function splitArguments(argv: readonly string[]): { options: string[]; positionals: string[] } {
+  const options: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const word = argv[i]!;
+    if (word === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!word.startsWith('--') && word !== '-h') positionals.push(word);
+    else if (isStringOption(word.slice(2)) && i + 1 < argv.length) options.push(`${word}=${argv[++i]!}`);
+    else options.push(word);
+  }
+  return { options, positionals };
+}
+
 export function parseInvocation(argv: string[], env: NodeJS.ProcessEnv): Invocation {
+  const { options, positionals } = splitArguments(argv);
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      allowPositionals: true,
-      options: {
-        server: { type: 'string' },
-        user: { type: 'string' },
-        home: { type: 'string' },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        public: { type: 'boolean', default: false },
-        member: { type: 'string', multiple: true, default: [] },
-        limit: { type: 'string' },
-        count: { type: 'string' },
-      },
-    });
+    parsed = parseArgs({ args: options, options: OPTIONS });
   } catch (e) {
     throw new CliError(`${(e as Error).message.split('\n')[0]} (see parley --help)`);
   }
-  const { values: v, positionals } = parsed;
+  const { values: v } = parsed;
   return {
     command: positionals[0] ?? null,
     args: positionals.slice(1),
