@@ -14,6 +14,8 @@ export interface Api {
   setSession(session: ApiSession | null): void;
   readonly session: ApiSession | null;
   get<T>(path: string, schema: z.ZodType<T>): Promise<T>;
+  /** The body of a successful GET as it came, for a caller that parses and validates it elsewhere (a worker). */
+  getText(path: string): Promise<string>;
   post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T>;
   /** A state-changing call whose answer has no body we need (204). */
   send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void>;
@@ -32,6 +34,20 @@ function errorFromBody(status: number, body: unknown): ParleyError {
   return new ParleyError(code, message, status);
 }
 
+/** An answer that is not what the protocol says (not JSON, or not of its schema). */
+export function badResponse(path: string, error: string): ParleyError {
+  return new ParleyError('BAD_RESPONSE', `unexpected answer from ${path}: ${error}`);
+}
+
+function parseJson(text: string): unknown {
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 export function createApi(o: ApiOptions): Api {
   const base = o.server.replace(/\/+$/, '');
   let session: ApiSession | null = null;
@@ -44,7 +60,12 @@ export function createApi(o: ApiOptions): Api {
     return h;
   }
 
-  async function call(method: string, path: string, body?: unknown): Promise<unknown> {
+  /** The answer's status and body text; a network failure is UNREACHABLE. */
+  async function request(
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<{ ok: boolean; status: number; text: string }> {
     let res: Response;
     try {
       res = await o.fetch(`${base}${path}`, {
@@ -56,22 +77,19 @@ export function createApi(o: ApiOptions): Api {
     } catch (cause) {
       throw new ParleyError('UNREACHABLE', `server unreachable at ${base}`, 0, { cause });
     }
-    const text = await res.text().catch(() => '');
-    let json: unknown = null;
-    if (text) {
-      try {
-        json = JSON.parse(text);
-      } catch {
-        json = null;
-      }
-    }
-    if (!res.ok) throw errorFromBody(res.status, json);
+    return { ok: res.ok, status: res.status, text: await res.text().catch(() => '') };
+  }
+
+  async function call(method: string, path: string, body?: unknown): Promise<unknown> {
+    const { ok, status, text } = await request(method, path, body);
+    const json = parseJson(text);
+    if (!ok) throw errorFromBody(status, json);
     return json;
   }
 
   function check<T>(schema: z.ZodType<T>, value: unknown, path: string): T {
     const r = parseWith(schema, value);
-    if (!r.ok) throw new ParleyError('BAD_RESPONSE', `unexpected answer from ${path}: ${r.error}`);
+    if (!r.ok) throw badResponse(path, r.error);
     return r.value;
   }
 
@@ -85,6 +103,11 @@ export function createApi(o: ApiOptions): Api {
     },
     async get(path, schema) {
       return check(schema, await call('GET', path), path);
+    },
+    async getText(path) {
+      const { ok, status, text } = await request('GET', path);
+      if (!ok) throw errorFromBody(status, parseJson(text));
+      return text;
     },
     async post(path, body, schema) {
       return check(schema, await call('POST', path, body), path);

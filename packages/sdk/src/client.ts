@@ -15,6 +15,7 @@ import { Pins } from './pins.ts';
 import { Rooms, normalizeUser } from './rooms.ts';
 import { chatAnswer } from './schemas.ts';
 import { Timeline } from './timeline.ts';
+import { Verifier } from './verifier.ts';
 import type { ClientOptions, ConnectionState, ParleyClient, WebSocketFactory } from './types.ts';
 
 const browserWebSocket: WebSocketFactory = (url) => {
@@ -47,10 +48,15 @@ export function createClient(options: ClientOptions): ParleyClient {
     headGraceMs: options.headGraceMs ?? 5000,
     isMember: async (room) => (await rooms.fold(room)).state.members.has(ctx.me().user),
   });
-  const inbound = new Inbound(ctx, pins, rooms, (room, sender, sessionId) => {
-    return sender !== account.me?.user && connection.send({ type: 'key_request', room, sender, sessionId });
+  const verifier = new Verifier();
+  const inbound = new Inbound(ctx, {
+    pins,
+    rooms,
+    verifier,
+    requestKey: (room, sender, sessionId) =>
+      sender !== account.me?.user && connection.send({ type: 'key_request', room, sender, sessionId }),
   });
-  const timeline = new Timeline(ctx, rooms, integrity, inbound);
+  const timeline = new Timeline(ctx, { rooms, integrity, inbound, verifier });
   const live = new Live(ctx, integrity, rooms, inbound);
   const online = new Set<string>();
   const frames = new SerialQueue();
@@ -118,6 +124,13 @@ export function createClient(options: ClientOptions): ParleyClient {
     return { seq: (await api.post('/api/chat', { envelope }, chatAnswer)).seq };
   }
 
+  /** Once a user is signed in, the checking worker starts loading while the first pages are fetched. */
+  async function signedIn<T>(step: Promise<T>): Promise<T> {
+    const result = await step;
+    if (account.me) verifier.warm();
+    return result;
+  }
+
   const client: ParleyClient = {
     get user() {
       return account.me?.user ?? null;
@@ -126,17 +139,20 @@ export function createClient(options: ClientOptions): ParleyClient {
       return connection.state;
     },
     register: async (username, password, onProgress = () => undefined) => {
-      await account.register(username, password, onProgress);
+      await signedIn(account.register(username, password, onProgress));
       onProgress('Joining general');
       const general = (await rooms.publicList()).find((r) => r.name === 'general');
       if (general) await rooms.act(general.id, 'join', ctx.me().user);
     },
-    login: (username, password, onProgress = () => undefined) => account.login(username, password, onProgress),
-    resume: () => account.resume(),
+    login: (username, password, onProgress = () => undefined) =>
+      signedIn(account.login(username, password, onProgress)),
+    resume: () => signedIn(account.resume()),
     logout: async () => {
       connection.stop();
       integrity.stop();
-      inbound.stop();
+      verifier.stop();
+      inbound.forgetSessions();
+      pins.forgetVerified();
       await account.logout();
     },
     changePassword: (current, next) => account.changePassword(current, next),

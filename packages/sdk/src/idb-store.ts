@@ -41,6 +41,17 @@ export class IdbStore implements KeyStore {
     await this.#run('readwrite', (s) => s.put(value, key));
   }
 
+  /** One readwrite transaction for all of them: they are committed together, or none is. */
+  async setMany(entries: readonly (readonly [string, unknown])[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.#run('readwrite', (s) => {
+      let last!: IDBRequest<IDBValidKey>;
+      for (const [key, value] of entries) last = s.put(value, key);
+      // Requests of one transaction complete in order: the last one's success follows all the others'.
+      return last;
+    });
+  }
+
   async delete(key: string): Promise<void> {
     await this.#run('readwrite', (s) => s.delete(key));
   }
@@ -88,7 +99,17 @@ export class IdbStore implements KeyStore {
       tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'));
       tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'));
     });
-    const [result] = await Promise.all([done(op(tx.objectStore(STORE))), committed]);
+    let request: IDBRequest<T>;
+    try {
+      request = op(tx.objectStore(STORE));
+    } catch (e) {
+      // A value that cannot be stored (DataCloneError) throws at once: the requests made before it must not
+      // commit on their own.
+      tx.abort();
+      committed.catch(() => undefined);
+      throw e;
+    }
+    const [result] = await Promise.all([done(request), committed]);
     return result;
   }
 }

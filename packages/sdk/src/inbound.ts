@@ -9,7 +9,8 @@ import {
   type SessionShare,
 } from '@parley/protocol';
 import { ChainCache } from './chain-cache.ts';
-import { Verifier, type VerifyItem } from './verifier.ts';
+import type { SignatureInput } from './page-read.ts';
+import type { Verifier, VerifyItem } from './verifier.ts';
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
 import type { Pins } from './pins.ts';
 import type { Rooms } from './rooms.ts';
@@ -33,23 +34,43 @@ export type MessageEvent = Extract<RoomEvent, { kind: 'message' }>;
  */
 export const MAX_RATCHET_STEPS = 1000;
 
+/** Inbound sessions kept in memory once loaded or written (least recently used beyond this are dropped). */
+const MAX_KEPT_SESSIONS = 1024;
+
+export interface InboundParts {
+  pins: Pins;
+  rooms: Rooms;
+  /** Verifies signatures off the page's thread where it can. */
+  verifier: Verifier;
+  /** Sends a key_request; false when it could not be sent (offline): it is retried by `requestWaiting`. */
+  requestKey: (room: string, sender: string, sessionId: string) => boolean;
+}
+
 export class Inbound {
   private readonly queue = new SerialQueue();
   /** Messages waiting for a key, by room|sender|session. */
   private readonly waiting = new Map<string, Map<number, MessageEvent>>();
   private readonly requested = new Set<string>();
   private readonly chains = new ChainCache();
-  private readonly verifier = new Verifier();
+  /**
+   * The inbound sessions this client has loaded or written, as stored: a page reads each from the store once
+   * per client instead of once per page. Every write of a session that can already be here goes through
+   * `save` (the sender's own new sessions are written elsewhere, under ids never seen before).
+   */
+  private readonly sessions = new Map<string, InboundSession>();
+  private readonly pins: Pins;
+  private readonly rooms: Rooms;
+  private readonly verifier: Verifier;
+  private readonly requestKey: InboundParts['requestKey'];
   /** The last fetchShares: the next one starts after it. */
   private sharesTail: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly ctx: Ctx,
-    private readonly pins: Pins,
-    private readonly rooms: Rooms,
-    /** Sends a key_request; false when it could not be sent (offline): it is retried by `requestWaiting`. */
-    private readonly requestKey: (room: string, sender: string, sessionId: string) => boolean,
-  ) {}
+    parts: InboundParts,
+  ) {
+    ({ pins: this.pins, rooms: this.rooms, verifier: this.verifier, requestKey: this.requestKey } = parts);
+  }
 
   decrypt(ev: MessageEvent): Promise<DecryptedMessage> {
     return this.decryptMany([ev]).then((out) => out[0] ?? unreachable());
@@ -78,21 +99,27 @@ export class Inbound {
 
   /**
    * Fetches, opens and acknowledges waiting key shares [M2]; re-reads messages that were waiting for them.
-   * One fetch at a time (a call during one starts the next after it, so a share announced meanwhile is not
-   * missed), and only opening takes the queue: an empty answer never holds up decryption.
+   * Resolves once the shares are opened and kept: a page waits for that, not for the acknowledgement or the
+   * re-reading, which follow. One fetch at a time (a call during one starts the next after it has been
+   * acknowledged, so a share announced meanwhile is not missed and none is opened twice), and only opening
+   * takes the queue: an empty answer never holds up decryption.
    */
-  fetchShares(): Promise<DecryptedMessage[]> {
-    const next = this.sharesTail.then(() => this.takeShares());
-    this.sharesTail = next.catch(() => undefined);
-    return next;
+  fetchShares(): Promise<void> {
+    let kept!: () => void;
+    const keptNow = new Promise<void>((resolve) => (kept = resolve));
+    const run = this.sharesTail.then(() => this.takeShares(kept));
+    this.sharesTail = run.catch(() => undefined);
+    // A failure before the shares were kept (the fetch, opening) is the caller's; after it, the next fetch
+    // takes the same shares again.
+    return Promise.race([keptNow, run.then(() => undefined)]);
   }
 
-  private async takeShares(): Promise<DecryptedMessage[]> {
+  private async takeShares(kept: () => void): Promise<void> {
     const { shares } = await this.ctx.api.get('/api/shares', sharesAnswer);
-    if (shares.length === 0) return [];
-    return this.queue.run(async () => {
+    if (shares.length === 0) return kept();
+    const opened = await this.queue.run(async () => {
       const me = this.ctx.me();
-      const opened: { room: string; sender: string; session: SessionShare }[] = [];
+      const out: { room: string; sender: string; session: SessionShare }[] = [];
       for (const share of shares) {
         const keys = await this.pins.keys(share.sender);
         if (!keys) continue;
@@ -102,21 +129,28 @@ export class Inbound {
           myEncryptionKey: me.encryption,
           senderSigningKey: keys.signing,
         });
-        if (r.ok) opened.push({ room: share.room, sender: share.sender, session: r.session });
+        if (r.ok) out.push({ room: share.room, sender: share.sender, session: r.session });
       }
-      for (const o of opened) await this.keep(o.room, o.sender, o.session);
-      await this.ctx.api.send('POST', '/api/shares/ack', { ids: shares.map((s) => s.id) });
-      return this.recover(opened);
+      await this.keep(out);
+      return out;
     });
+    kept();
+    await Promise.all([
+      this.ctx.api.send('POST', '/api/shares/ack', { ids: shares.map((s) => s.id) }),
+      this.queue.run(() => this.recover(opened)),
+    ]);
   }
 
   /**
    * The sender signature of each event [M4]: null when valid, else the status it gives the message. An
    * envelope signed for another room than the one it was delivered in is moved, whoever signed it: tampered,
    * before any key is looked up (or asked for). Stateless (pinned keys only), so a page read ahead can be
-   * verified before it is asked for.
+   * verified before it is asked for. `signed`: the events' signature inputs when already built (page-read.ts).
    */
-  async verifyAll(events: readonly MessageEvent[]): Promise<(MessageStatus | null)[]> {
+  async verifyAll(
+    events: readonly MessageEvent[],
+    signed?: readonly SignatureInput[],
+  ): Promise<(MessageStatus | null)[]> {
     // The keys first (the `tampered` check needs none), then the signatures in one batch.
     const keys = await Promise.all(
       events.map((ev) => (ev.content.room === ev.room ? this.pins.keys(ev.sender) : Promise.resolve(null))),
@@ -126,15 +160,10 @@ export class Inbound {
       if (ev.content.room !== ev.room) return 'tampered';
       const key = keys[i]?.signing;
       if (!key) return 'unknown_sender';
-      return items.push({ key, ...messageSignatureInput(ev.content, ev.sender) }) - 1;
+      return items.push({ key, ...(signed?.[i] ?? messageSignatureInput(ev.content, ev.sender)) }) - 1;
     });
     const valid = await this.verifier.verifyAll(items);
     return statuses.map((s) => (typeof s === 'number' ? (valid[s] ? null : 'bad_signature') : s));
-  }
-
-  /** Stops the verification worker (logout). */
-  stop(): void {
-    this.verifier.stop();
   }
 
   /** Opens signed events (run inside the queue): ratchet and AES per session in parallel, then rules in order. */
@@ -162,16 +191,42 @@ export class Inbound {
       const batch = sessions.get(storeKey.inbound(ev.room, ev.sender, ev.content.sessionId));
       out.push(status !== null && status !== undefined ? { status } : await this.rules(ev, batch));
     }
-    await Promise.all(
-      [...sessions].map(async ([key, b]) => b.dirty && b.stored && this.ctx.store.set(key, b.stored)),
-    );
+    // One write for the page: every session whose used indices grew.
+    await this.save([...sessions].flatMap(([key, b]) => (b.dirty && b.stored ? [[key, b.stored] as const] : [])));
     return out;
+  }
+
+  /** A stored inbound session, from memory once this client has read or written it. */
+  private async load(key: string): Promise<InboundSession | undefined> {
+    const kept = this.sessions.get(key);
+    if (kept) return kept;
+    const s = await this.ctx.store.get<InboundSession>(key);
+    if (s) this.remember(key, s);
+    return s;
+  }
+
+  /** Writes sessions in one store transaction, and keeps them in memory. */
+  private async save(entries: readonly (readonly [string, InboundSession])[]): Promise<void> {
+    if (entries.length === 0) return;
+    for (const [key, s] of entries) this.remember(key, s);
+    await this.ctx.store.setMany(entries);
+  }
+
+  private remember(key: string, s: InboundSession): void {
+    // Re-insert: Map order is the LRU order.
+    this.sessions.delete(key);
+    this.sessions.set(key, s);
+    if (this.sessions.size > MAX_KEPT_SESSIONS) {
+      const oldest = this.sessions.keys().next();
+      if (!oldest.done) this.sessions.delete(oldest.value);
+    }
   }
 
   /** Loads a session once and decrypts every readable event of the batch concurrently. */
   private async openSession(key: string, batch: SessionBatch): Promise<void> {
-    const s = await this.ctx.store.get<InboundSession>(key);
+    const s = await this.load(key);
     if (!s) return;
+    // A copy: `used` grows as the batch is read, and only a saved batch changes what is kept.
     batch.stored = { ...s, used: { ...s.used } };
     const readable = batch.events.filter((ev) => readableIndex(s, ev.content.index));
     const messageKeys = await this.chains.messageKeysAt(
@@ -222,6 +277,11 @@ export class Inbound {
     return 'missing_key';
   }
 
+  /** Logout: the sessions kept in memory go with the store's, so no later sign-in reads with them. */
+  forgetSessions(): void {
+    this.sessions.clear();
+  }
+
   /** After (re)connecting: asks again for every key still missing that could not be asked for before. */
   requestWaiting(): void {
     for (const [id, list] of this.waiting) {
@@ -238,21 +298,28 @@ export class Inbound {
     this.waiting.set(id, list);
   }
 
-  /** Keeps the earliest chain key per (room, sender, session): a later share never narrows what we can read. */
-  private async keep(room: string, sender: string, session: SessionShare): Promise<void> {
-    const key = storeKey.inbound(room, sender, session.sessionId);
-    const s = await this.ctx.store.get<InboundSession>(key);
-    if (s && s.index <= session.index) return;
-    await this.ctx.store.set(key, {
-      chainKey: toB64u(session.chainKey),
-      index: session.index,
-      used: s?.used ?? {},
-    });
+  /**
+   * Keeps the earliest chain key per (room, sender, session): a later share never narrows what we can read.
+   * The shares opened together are written in one store transaction.
+   */
+  private async keep(opened: readonly { room: string; sender: string; session: SessionShare }[]): Promise<void> {
+    const keyOf = (o: (typeof opened)[number]) => storeKey.inbound(o.room, o.sender, o.session.sessionId);
+    const stored = new Map(
+      await Promise.all(opened.map(async (o) => [keyOf(o), await this.load(keyOf(o))] as const)),
+    );
+    const earliest = new Map<string, InboundSession>();
+    for (const o of opened) {
+      const key = keyOf(o);
+      const session = o.session;
+      const s = earliest.get(key) ?? stored.get(key);
+      if (s && s.index <= session.index) continue;
+      earliest.set(key, { chainKey: toB64u(session.chainKey), index: session.index, used: s?.used ?? {} });
+    }
+    await this.save([...earliest]);
   }
 
-  private async recover(
-    opened: { room: string; sender: string; session: SessionShare }[],
-  ): Promise<DecryptedMessage[]> {
+  /** Re-reads the messages that waited for the sessions just opened (run inside the queue). */
+  private async recover(opened: { room: string; sender: string; session: SessionShare }[]): Promise<void> {
     const again: MessageEvent[] = [];
     for (const o of opened) {
       const id = `${o.room}|${o.sender}|${o.session.sessionId}`;
@@ -270,7 +337,6 @@ export class Inbound {
       return r?.status === 'ok' ? [toMessage(ev, r, verified.has(ev.sender))] : [];
     });
     for (const m of out) this.ctx.emit('recovered', m);
-    return out;
   }
 }
 

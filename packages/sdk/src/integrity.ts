@@ -16,6 +16,7 @@ import {
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
 import { HeadWatch } from './head-watch.ts';
 import { PAGE_LIMIT, fetchPage } from './log.ts';
+import { inPageLinks, type PageLinks } from './page-read.ts';
 import type { Pins } from './pins.ts';
 import type { EventsAnswer } from './schemas.ts';
 import type { ChainHead, HeadComparison, IntegrityWarning } from './types.ts';
@@ -31,12 +32,6 @@ export interface IntegrityOptions {
 const CHAIN_MEMORY = 2000;
 /** Head signatures remembered as verified, so a page that repeats them costs no RSA. */
 const VERIFIED_HEAD_MEMORY = 20_000;
-
-/** A page's event hashes and in-page chain links, by index (see Integrity.linksOf). */
-export interface PageLinks {
-  hashes: Uint8Array[];
-  links: (Uint8Array | null)[];
-}
 
 // Every signed field is in the id: a cached verification never vouches for a head that differs in any.
 const headId = (h: Head) => `${h.room}|${h.seq}|${h.ts}|${h.chain}|${h.signature}`;
@@ -81,29 +76,19 @@ export class Integrity {
 
   /**
    * A history answer: its events, then its heads; every event must end up covered by a valid head [M5].
-   * `links`: the page's linksOf, computed earlier (a page read ahead).
+   * `links`: the page's hashes and links, computed earlier (page-read.ts, for a page read ahead).
    */
-  async checkAnswer(page: EventsAnswer, links?: Promise<PageLinks>): Promise<void> {
+  async checkAnswer(page: EventsAnswer, links?: PageLinks): Promise<void> {
     await this.checkPage(page.events, links);
     await this.checkHeads(page.heads);
     const last = page.events.at(-1);
     if (last) this.watch.expect(last.room, last.seq);
   }
 
-  /**
-   * Every event's hash, and its link from the event before it in the page (from that event's claimed chain):
-   * pure, so computed concurrently and, for a page read ahead, before the page is asked for.
-   */
-  async linksOf(events: readonly RoomEvent[]): Promise<PageLinks> {
+  /** Every event's hash and in-page link, for a page whose links were not computed ahead (page-read.ts). */
+  private async linksOf(events: readonly RoomEvent[]): Promise<PageLinks> {
     const hashes = await Promise.all(events.map((ev) => eventHash(ev)));
-    const links = await Promise.all(
-      events.map(async (ev, i): Promise<Uint8Array | null> => {
-        const before = events[i - 1];
-        const hash = hashes[i];
-        return before && hash && before.seq === ev.seq - 1 ? nextChain(fromB64u(before.chain), hash) : null;
-      }),
-    );
-    return { hashes, links };
+    return { hashes, links: await inPageLinks(events, hashes) };
   }
 
   /**
@@ -111,8 +96,8 @@ export class Integrity {
    * hashes and links come from linksOf; the bookkeeping (which chain is remembered, what is a fork) then runs
    * in seq order, exactly as for one event at a time.
    */
-  async checkPage(events: readonly RoomEvent[], precomputed?: Promise<PageLinks>): Promise<void> {
-    const { hashes, links } = await (precomputed ?? this.linksOf(events));
+  async checkPage(events: readonly RoomEvent[], precomputed?: PageLinks): Promise<void> {
+    const { hashes, links } = precomputed ?? (await this.linksOf(events));
     return this.queue.run(async () => {
       const pageCounters = new Map<string, number>();
       for (const [i, ev] of events.entries()) {

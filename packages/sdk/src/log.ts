@@ -5,14 +5,16 @@ import { eventsAnswer, type EventsAnswer } from './schemas.ts';
 
 export const PAGE_LIMIT = 200;
 
-export function fetchPage(
-  api: Api,
-  room: string,
-  at: { after: number } | { before: number },
-  limit = PAGE_LIMIT,
-): Promise<EventsAnswer> {
+export type PagePosition = { after: number } | { before: number };
+
+/** The path of one page of a room's log. */
+export function pagePath(room: string, at: PagePosition, limit = PAGE_LIMIT): string {
   const where = 'after' in at ? `after=${at.after}` : `before=${at.before}`;
-  return api.get(`/api/rooms/${encodeURIComponent(room)}/events?${where}&limit=${limit}`, eventsAnswer);
+  return `/api/rooms/${encodeURIComponent(room)}/events?${where}&limit=${limit}`;
+}
+
+export function fetchPage(api: Api, room: string, at: PagePosition, limit = PAGE_LIMIT): Promise<EventsAnswer> {
+  return api.get(pagePath(room, at, limit), eventsAnswer);
 }
 
 /** Every event after `after` up to the head, in order. */

@@ -12,6 +12,10 @@ export class MemoryKeyStore implements KeyStore {
     this.map.set(key, value);
     return Promise.resolve();
   }
+  setMany(entries: readonly (readonly [string, unknown])[]): Promise<void> {
+    for (const [key, value] of entries) this.map.set(key, value);
+    return Promise.resolve();
+  }
   delete(key: string): Promise<void> {
     this.map.delete(key);
     return Promise.resolve();

@@ -35,6 +35,13 @@ export class FileKeyStore implements KeyStore {
     await rename(tmp, file);
   }
 
+  /** Each file is replaced whole (write then rename); the files are not one transaction. */
+  async setMany(entries: readonly (readonly [string, unknown])[]): Promise<void> {
+    // The last entry per key only: two concurrent renames onto one file would race.
+    const last = new Map(entries);
+    await Promise.all([...last].map(([key, value]) => this.set(key, value)));
+  }
+
   async delete(key: string): Promise<void> {
     await rm(this.file(key), { force: true });
   }

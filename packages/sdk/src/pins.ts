@@ -38,6 +38,7 @@ async function importKeys(keys: PublicKeysB64): Promise<UserKeys | null> {
 export class Pins {
   private readonly cache = new Map<string, UserKeys>();
   private readonly pending = new Map<string, Promise<UserKeys | null>>();
+  private readonly verified = new Map<string, Promise<boolean>>();
   private epoch = 0;
   private serverKeyCache: CryptoKey | null = null;
 
@@ -96,6 +97,7 @@ export class Pins {
   private forget(user: string): void {
     this.epoch += 1;
     this.cache.delete(user);
+    this.verified.delete(user);
     this.pending.delete(user);
   }
 
@@ -152,7 +154,23 @@ export class Pins {
     this.forget(user);
   }
 
-  async isVerified(user: string): Promise<boolean> {
-    return (await this.ctx.store.get<Pin>(storeKey.pin(user)))?.verified ?? false;
+  /** Logout: the verified flags read from the store are forgotten with it. */
+  forgetVerified(): void {
+    this.epoch += 1;
+    this.verified.clear();
+  }
+
+  /** Whether the user's pinned keys are verified; read from the store once until the pin changes here. */
+  isVerified(user: string): Promise<boolean> {
+    const kept = this.verified.get(user);
+    if (kept) return kept;
+    const epoch = this.epoch;
+    const flag = this.ctx.store.get<Pin>(storeKey.pin(user)).then((pin) => pin?.verified ?? false);
+    // Not kept when a pin changed meanwhile (verify, own login), nor when the read failed.
+    flag.then(
+      () => epoch === this.epoch && this.verified.set(user, flag),
+      () => undefined,
+    );
+    return flag;
   }
 }

@@ -2,44 +2,42 @@
 // per-room read marks that make unread counts survive a reload.
 import type { RoomEvent } from '@parley/protocol';
 import { storeKey, type Ctx } from './context.ts';
-import type { Inbound, MessageEvent } from './inbound.ts';
-import type { Integrity, PageLinks } from './integrity.ts';
+import type { Inbound } from './inbound.ts';
+import type { Integrity } from './integrity.ts';
 import { fetchPage } from './log.ts';
-import type { EventsAnswer } from './schemas.ts';
+import { ReadAhead, messagesOf } from './read-ahead.ts';
 import type { Rooms } from './rooms.ts';
-import type { HistoryPage, MembershipNotice, MessageStatus, UnreadCount } from './types.ts';
+import type { HistoryPage, MembershipNotice, UnreadCount } from './types.ts';
+import type { Verifier } from './verifier.ts';
 
 type MemberEvent = Extract<RoomEvent, { kind: 'member' }>;
 
-const messagesOf = (page: EventsAnswer) => page.events.filter((ev): ev is MessageEvent => ev.kind === 'message');
+export interface TimelineParts {
+  rooms: Rooms;
+  integrity: Integrity;
+  inbound: Inbound;
+  /** Reads pages (parse, validation, hashes) and verifies signatures off the page's thread where it can. */
+  verifier: Verifier;
+}
 
 /** Largest page one history call reads. */
 export const MAX_HISTORY_PAGE = 200;
 /** Unread counts read at most this many events after the read mark (the UI shows "99+" anyway). */
 const UNREAD_SCAN = 100;
 
-/** A page on its way, and the work on it that needs no state: signatures, hashes and in-page links. */
-interface Prefetched {
-  page: Promise<EventsAnswer>;
-  /** The waiting key shares, fetched when the page was requested. */
-  shares: Promise<unknown>;
-  verified: Promise<(MessageStatus | null)[]>;
-  links: Promise<PageLinks>;
-}
-
 export class Timeline {
-  /**
-   * The next older page, requested ahead of time and checked as far as it can be without state; events are
-   * immutable once committed, so it cannot go stale.
-   */
-  private readAhead: { at: string; next: Prefetched } | null = null;
+  private readonly rooms: Rooms;
+  private readonly integrity: Integrity;
+  private readonly inbound: Inbound;
+  private readonly pages: ReadAhead;
 
   constructor(
     private readonly ctx: Ctx,
-    private readonly rooms: Rooms,
-    private readonly integrity: Integrity,
-    private readonly inbound: Inbound,
-  ) {}
+    parts: TimelineParts,
+  ) {
+    ({ rooms: this.rooms, integrity: this.integrity, inbound: this.inbound } = parts);
+    this.pages = new ReadAhead(ctx, parts);
+  }
 
   /**
    * One page of a room's log, oldest first. The page and waiting key shares are fetched together; the chain,
@@ -49,19 +47,17 @@ export class Timeline {
     const id = (await this.rooms.resolveCached(room)).id;
     const before = opts.before ?? Number.MAX_SAFE_INTEGER;
     const limit = Math.max(1, Math.min(opts.limit ?? 50, MAX_HISTORY_PAGE));
-    const fetched = this.fetch(id, before, limit);
-    const page = await fetched.page;
+    // Whoever reads a page back usually reads the ones before it next: they are put on their way, read and
+    // verified while the key shares are opened and this page is decrypted.
+    const fetched = this.pages.take(id, before, limit);
+    const read = await fetched.read;
+    const page = read.answer;
     const oldest = page.events[0]?.seq;
-    // Whoever reads a page back usually reads the one before it next: have it on its way, its signatures
-    // verified and its hashes computed while the key shares are opened and this page is decrypted.
-    if (oldest !== undefined && oldest > 1) {
-      this.readAhead = { at: `${id}|${oldest}|${limit}`, next: this.prefetch(id, oldest, limit) };
-    }
     await fetched.shares;
     const [decrypted, notices] = await Promise.all([
-      this.inbound.decryptMany(messagesOf(page), fetched.verified),
+      this.inbound.decryptMany(messagesOf(read).messages, fetched.verified),
       this.notices(id, page.events),
-      this.integrity.checkAnswer(page, fetched.links),
+      this.integrity.checkAnswer(page, read.links),
     ]);
     return {
       messages: decrypted,
@@ -69,25 +65,6 @@ export class Timeline {
       oldestSeq: oldest ?? null,
       hasMore: oldest !== undefined && oldest > 1,
     };
-  }
-
-  /** The page before `before`: the one read ahead when it is that one (used once), else a request. */
-  private fetch(room: string, before: number, limit: number): Prefetched {
-    const ahead = this.readAhead;
-    this.readAhead = null;
-    if (ahead?.at === `${room}|${before}|${limit}`) return ahead.next;
-    return this.prefetch(room, before, limit);
-  }
-
-  private prefetch(room: string, before: number, limit: number): Prefetched {
-    const page = fetchPage(this.ctx.api, room, { before }, limit);
-    // Shares with the page, as before the read-ahead: a page read ahead brings the shares waiting then.
-    const shares = this.inbound.fetchShares();
-    const verified = page.then((p) => this.inbound.verifyAll(messagesOf(p)));
-    const links = page.then((p) => this.integrity.linksOf(p.events));
-    // A failed read-ahead is reported by the call that uses it; until then nothing is left unhandled.
-    for (const p of [page, shares, verified, links]) p.catch(() => undefined);
-    return { page, shares, verified, links };
   }
 
   /** Remembers that the user has read the room up to `seq` (never moves back). */

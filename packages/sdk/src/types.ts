@@ -7,6 +7,11 @@ export interface KeyStore {
   readonly persistsCryptoKeys: boolean;
   get<T>(key: string): Promise<T | undefined>;
   set(key: string, value: unknown): Promise<void>;
+  /**
+   * Several values at once, in one transaction where the store has them (IndexedDB: one commit instead of one
+   * per value). A later entry for the same key wins.
+   */
+  setMany(entries: readonly (readonly [key: string, value: unknown])[]): Promise<void>;
   delete(key: string): Promise<void>;
   /** Logout wipes everything. */
   clear(): Promise<void>;

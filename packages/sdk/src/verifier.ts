@@ -1,8 +1,12 @@
-// RSA-PSS verification off the page's thread [M4]. Chromium runs WebCrypto on the calling thread, so the
-// 1,000 signatures of five history pages were ~150 ms of the page's own time; a dedicated worker checks them
-// in parallel with the rest of the page (hashes, ratchet, AES, parsing). Where no worker can be started
-// (Node, a CSP that forbids it, a worker that fails to load), verification runs here, with the same result.
+// Checks off the page's thread [R1] [M4]. Chromium runs WebCrypto on the calling thread, so a history page's
+// 200 RSA-PSS verifications, 400 SHA-256 and the parsing and canonical bytes around them were most of the
+// page's own time; a dedicated worker does them (verify-worker.ts) while the page's thread ratchets and
+// decrypts. Where no worker can be started (Node, a CSP that forbids it, a worker that fails to load or
+// breaks), the same functions run here, with the same results.
 import { rsaVerify } from '@parley/protocol';
+import { readPage, type PageChecks, type PageReadResult } from './page-read.ts';
+import type { EventsAnswer } from './schemas.ts';
+import { WorkerChannel, type WorkerLike } from './worker-channel.ts';
 
 export interface VerifyItem {
   key: CryptoKey;
@@ -10,98 +14,84 @@ export interface VerifyItem {
   data: Uint8Array;
 }
 
-/** To the worker: distinct keys once, then items as [key index, signature, data]. */
-export interface VerifyRequest {
+/**
+ * To the worker: signatures to verify (distinct keys once, then items as [key index, signature, data]), or
+ * the text of a history answer to read (page-read.ts).
+ */
+export type WorkerJob =
+  | { kind: 'verify'; keys: CryptoKey[]; items: [number, Uint8Array, Uint8Array][] }
+  | { kind: 'page'; text: string };
+/** A page job's answer: the checks; `answer` when it was read on this thread (a worker's is parsed again). */
+export type PageCheckResult =
+  { ok: true; checks: PageChecks; answer?: EventsAnswer } | { ok: false; error: string };
+export interface WorkerRequest {
   id: number;
-  keys: CryptoKey[];
-  items: [number, Uint8Array, Uint8Array][];
+  job: WorkerJob;
 }
-export interface VerifyResponse {
+/** `result`: the job's answer; null when it failed in the worker (it is then done here). */
+export interface WorkerResponse {
   id: number;
-  results: boolean[];
+  result: unknown;
 }
 
 /** Below this many signatures a batch is verified here: a round trip to the worker would cost more. */
 const MIN_WORKER_BATCH = 8;
 
-type WorkerLike = Pick<Worker, 'postMessage' | 'addEventListener' | 'terminate'>;
-
+/**
+ * Two workers: one reads pages, one verifies signatures, so the signatures of one page are verified while the
+ * next is read (both are in a worker's queue otherwise, one after the other). `startWorker` makes either.
+ */
 export class Verifier {
-  private worker: WorkerLike | null | undefined;
-  private readonly pending = new Map<number, { items: readonly VerifyItem[]; done: (r: boolean[]) => void }>();
-  private nextId = 1;
+  private readonly reader: WorkerChannel;
+  private readonly checker: WorkerChannel;
 
-  constructor(private readonly startWorker: () => WorkerLike | null = defaultWorker) {}
+  constructor(startWorker: (name: string) => WorkerLike | null = defaultWorker) {
+    this.reader = new WorkerChannel(() => startWorker('parley-read'));
+    this.checker = new WorkerChannel(() => startWorker('parley-verify'));
+  }
 
   /** Verifies every item; the result for item i is at index i. Never rejects: a failure is false. */
   verifyAll(items: readonly VerifyItem[]): Promise<boolean[]> {
-    const worker = items.length >= MIN_WORKER_BATCH ? this.ensureWorker() : null;
-    if (!worker) return verifyHere(items);
+    if (items.length < MIN_WORKER_BATCH) return verifyHere(items);
     const keys: CryptoKey[] = [];
     const index = new Map<CryptoKey, number>();
-    const request: VerifyRequest = {
-      id: this.nextId++,
-      keys,
-      items: items.map(({ key, signature, data }) => {
-        let k = index.get(key);
-        if (k === undefined) index.set(key, (k = keys.push(key) - 1));
-        return [k, signature, data];
-      }),
-    };
-    return new Promise((resolve) => {
-      this.pending.set(request.id, { items, done: resolve });
-      try {
-        worker.postMessage(request);
-      } catch {
-        this.fail();
-      }
+    const packed = items.map(({ key, signature, data }): [number, Uint8Array, Uint8Array] => {
+      let k = index.get(key);
+      if (k === undefined) index.set(key, (k = keys.push(key) - 1));
+      return [k, signature, data];
     });
-  }
-
-  /** Stops the worker (logout): what it held is verified here; a later call starts another. */
-  stop(): void {
-    this.fail();
-    this.worker = undefined;
-  }
-
-  private ensureWorker(): WorkerLike | null {
-    if (this.worker !== undefined) return this.worker;
-    let worker: WorkerLike | null;
-    try {
-      worker = this.startWorker();
-    } catch {
-      worker = null;
-    }
-    // Events of a worker already stopped or replaced are ignored.
-    const isCurrent = () => worker !== null && this.worker === worker;
-    worker?.addEventListener('message', (e) => {
-      if (isCurrent()) this.answered((e as MessageEvent<VerifyResponse>).data);
-    });
-    for (const type of ['error', 'messageerror'] as const) {
-      worker?.addEventListener(type, () => {
-        if (isCurrent()) this.fail();
-      });
-    }
-    this.worker = worker;
-    return worker;
-  }
-
-  private answered(r: VerifyResponse): void {
-    const p = this.pending.get(r.id);
-    if (!p) return;
-    this.pending.delete(r.id);
     // Exactly one boolean per item, or the batch is checked again here.
-    if (r.results.length === p.items.length && r.results.every((x) => typeof x === 'boolean')) p.done(r.results);
-    else void verifyHere(p.items).then(p.done);
+    const accepts = (r: unknown): r is boolean[] =>
+      Array.isArray(r) && r.length === items.length && r.every((x) => typeof x === 'boolean');
+    return this.checker.run({ kind: 'verify', keys, items: packed }, () => verifyHere(items), accepts);
   }
 
-  /** The worker could not start or broke: it is not used again, and what it held is verified here. */
-  private fail(): void {
-    this.worker?.terminate();
-    this.worker = null;
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    for (const p of waiting) void verifyHere(p.items).then(p.done);
+  /** Reads the text of a history answer: parsed, validated, hashed, linked (page-read.ts). */
+  async readPage(text: string): Promise<PageReadResult> {
+    const accepts = (r: unknown): r is PageCheckResult => typeof r === 'object' && r !== null && 'ok' in r;
+    const here = async (): Promise<PageCheckResult> => {
+      const r = await readPage(text);
+      return r.ok ? { ok: true, checks: r.page, answer: r.page.answer } : r;
+    };
+    const r = await this.reader.run({ kind: 'page', text }, here, accepts);
+    if (!r.ok) return r;
+    // The worker validated this very text, and JSON.parse is deterministic and the schemas transform nothing
+    // (strict objects, no defaults): parsing it again here gives the value it validated, for less than the
+    // cost of copying that value over from the worker.
+    const answer = r.answer ?? (JSON.parse(text) as EventsAnswer);
+    return { ok: true, page: { ...r.checks, answer } };
+  }
+
+  /** Starts the workers ahead of the first jobs (at sign-in), so those do not wait for them to load. */
+  warm(): void {
+    this.reader.warm();
+    this.checker.warm();
+  }
+
+  /** Stops the workers (logout): what they held is done here; later jobs start others. */
+  stop(): void {
+    this.reader.stop();
+    this.checker.stop();
   }
 }
 
@@ -109,7 +99,7 @@ function verifyHere(items: readonly VerifyItem[]): Promise<boolean[]> {
   return Promise.all(items.map((i) => rsaVerify(i.key, i.signature, i.data)));
 }
 
-function defaultWorker(): WorkerLike | null {
+function defaultWorker(name: string): WorkerLike | null {
   if (typeof Worker === 'undefined' || typeof window === 'undefined') return null;
-  return new Worker(new URL('./verify-worker.ts', import.meta.url), { type: 'module', name: 'parley-verify' });
+  return new Worker(new URL('./verify-worker.ts', import.meta.url), { type: 'module', name });
 }

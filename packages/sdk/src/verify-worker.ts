@@ -1,35 +1,36 @@
-// The body of the signature-verification worker (verifier.ts): RSA-PSS verifications [M4] on a thread of
-// their own, so that a history page's signatures are checked while the page's hashes, ratchet and AES run on
-// the caller's thread. It holds public keys and public bytes only, and answers true or false per item.
-// It calls WebCrypto directly, as @parley/protocol's rsaVerify does (RSA-PSS, SHA-256 from the key, salt 32):
-// importing the protocol would bundle zod into the worker (~27 KB gzip). verifier.test.ts checks in Chromium
-// that its answers equal rsaVerify's.
-import type { VerifyRequest, VerifyResponse } from './verifier.ts';
-
-const PSS = { name: 'RSA-PSS', saltLength: 32 } as const;
+// The body of the checking worker (verifier.ts): RSA-PSS verifications [M4] and history pages read, parsed,
+// validated and hashed [R1] (page-read.ts) on a thread of their own, while the page's thread ratchets and
+// decrypts. It holds public keys and public bytes only. verifier.test.ts checks in Chromium that its answers
+// equal those of the same functions on the page's thread.
+import { rsaVerify } from '@parley/protocol';
+import { readPage } from './page-read.ts';
+import type { PageCheckResult, WorkerJob, WorkerRequest, WorkerResponse } from './verifier.ts';
 
 const scope = globalThis as unknown as {
-  addEventListener(type: 'message', listener: (e: MessageEvent<VerifyRequest>) => void): void;
-  postMessage(message: VerifyResponse): void;
+  addEventListener(type: 'message', listener: (e: MessageEvent<WorkerRequest>) => void): void;
+  postMessage(message: WorkerResponse): void;
 };
 
-async function verify(key: CryptoKey | undefined, signature: Uint8Array, data: Uint8Array): Promise<boolean> {
-  if (!key) return false;
-  try {
-    return await crypto.subtle.verify(
-      PSS,
-      key,
-      signature as Uint8Array<ArrayBuffer>,
-      data as Uint8Array<ArrayBuffer>,
-    );
-  } catch {
-    return false;
+async function perform(job: WorkerJob): Promise<unknown> {
+  if (job.kind === 'page') {
+    // The answer itself is not sent back: the page parses the same text (see Verifier.readPage).
+    const r = await readPage(job.text);
+    return r.ok
+      ? ({ ok: true, checks: { links: r.page.links, signed: r.page.signed } } satisfies PageCheckResult)
+      : r;
   }
+  return Promise.all(
+    job.items.map(([k, signature, data]) => {
+      const key = job.keys[k];
+      return key ? rsaVerify(key, signature, data) : Promise.resolve(false);
+    }),
+  );
 }
 
 scope.addEventListener('message', (e) => {
-  const { id, keys, items } = e.data;
-  void Promise.all(items.map(([k, signature, data]) => verify(keys[k], signature, data))).then((results) =>
-    scope.postMessage({ id, results }),
-  );
+  const { id, job } = e.data;
+  // A job that fails here is answered null, and the page does it itself.
+  void perform(job)
+    .catch(() => null)
+    .then((result) => scope.postMessage({ id, result }));
 });

@@ -4,7 +4,7 @@ import { fromB64u, nextChain, randomBytes, toB64u } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, MemoryKeyStore, type ParleyClient } from '../src/index.ts';
 import { nodeWebSocket } from '../src/node.ts';
-import { collect, next, registered, sleep, tamperingFetch, testServer } from './helpers.ts';
+import { collect, next, PASSWORD, registered, sleep, tamperingFetch, testServer } from './helpers.ts';
 
 describe('history pages', () => {
   let server: Awaited<ReturnType<typeof testServer>>;
@@ -159,4 +159,16 @@ describe('history pages', () => {
       ['chain_mismatch', `event ${newest.oldestSeq} does not extend the chain of event ${newest.oldestSeq! - 1}`],
     ]);
   });
+
+  it('[M6] logout forgets the sessions read into memory: signed in again, the keys wiped with the store are missing', async () => {
+    const dave = await registered(server.url, 'dave');
+    const room = await alice.createRoom('forget', { members: ['dave'] });
+    await alice.send(room.id, 'before logout');
+    expect((await dave.history(room.id)).map((m) => m.status)).toEqual(['ok']);
+    await dave.logout();
+    await dave.login('dave', PASSWORD);
+    expect((await dave.history(room.id)).map((m) => m.status)).toEqual(['missing_key']);
+    await dave.logout();
+  });
+
 });

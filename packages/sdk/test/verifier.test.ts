@@ -1,6 +1,8 @@
-// [M4] The signature worker in a real Chromium, under a CSP like the app's: every answer equals the protocol's
+// [M4] The checking workers in a real Chromium, under a CSP like the app's: every answer equals the protocol's
 // rsaVerify on the page's own thread (a forged signature, other bytes, another key are all false), and a worker
-// that cannot load leaves verification to the page, with the same answers.
+// that cannot load leaves verification to the page, with the same answers. [R1] A history page read in the
+// worker equals one read on the page's thread: the hashes and links a real server's answer claims, and the
+// same refusal for a tampered or malformed one. IdbStore keeps the KeyStore contract (key-store-contract.ts).
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -8,7 +10,13 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { rsaVerify } from '@parley/protocol';
+import type { IdbStore } from '../src/idb-store.ts';
+import type { readPage } from '../src/page-read.ts';
 import type { Verifier } from '../src/verifier.ts';
+import type { keyStoreContract } from './key-store-contract.ts';
+import type { plain } from './verifier-entry.ts';
+import { MemoryKeyStore } from '../src/index.ts';
+import { registered, testServer } from './helpers.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CSP = "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'";
@@ -83,6 +91,48 @@ function runChecks(page: Page, o: { workerUrl?: string; stopAtOnce?: boolean } =
   );
 }
 
+type Plain = ReturnType<typeof plain>;
+
+/** Runs in the page: each text read by the Verifier (its worker) and by readPage on the page's thread. */
+function readBoth(
+  page: Page,
+  texts: string[],
+): Promise<{ inWorker: boolean; reads: { worker: Plain; here: Plain }[] }> {
+  return page.evaluate(async (texts) => {
+    const g = globalThis as unknown as {
+      Verifier: typeof Verifier;
+      readPage: typeof readPage;
+      plain: typeof plain;
+    };
+    const verifier = new g.Verifier();
+    const reads = [];
+    for (const text of texts) {
+      reads.push({ worker: g.plain(await verifier.readPage(text)), here: g.plain(await g.readPage(text)) });
+    }
+    verifier.stop();
+    const inWorker = performance.getEntriesByType('resource').some((e) => e.name.includes('verify-worker'));
+    return { inWorker, reads };
+  }, texts);
+}
+
+/** The text of a history answer from a real server: a room created by alice, then ten of her messages. */
+async function historyText(): Promise<string> {
+  const api = await testServer();
+  try {
+    const store = new MemoryKeyStore();
+    const alice = await registered(api.url, 'alice', { store });
+    const room = await alice.createRoom('pages');
+    for (let i = 0; i < 10; i++) await alice.send(room.id, `message ${i}`);
+    const token = (await store.get<{ token: string }>('session'))!.token;
+    const path = `/api/rooms/${room.id}/events?before=${Number.MAX_SAFE_INTEGER}&limit=50`;
+    const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    await alice.logout();
+    return await res.text();
+  } finally {
+    await api.close();
+  }
+}
+
 describe('Verifier in Chromium', () => {
   let server: Server;
   let browser: Browser;
@@ -139,6 +189,60 @@ describe('Verifier in Chromium', () => {
     const r = await runChecks(page, { workerUrl: `${base}/missing-verify-worker.js` });
     expect(r.good).toEqual(r.here);
     expect(r.good).toEqual(Array.from({ length: 12 }, (_, i) => i % 4 === 0));
+    await page.close();
+  }, 60_000);
+
+  it('[R1] [M4] a page read in the worker equals one read here: the hashes and links the server sent, the same refusals', async () => {
+    const text = await historyText();
+    type Answer = { events: { seq: number; hash: string; chain: string; content: { ciphertext?: string } }[] };
+    const answer = JSON.parse(text) as Answer;
+    const tampered = structuredClone(answer);
+    const last = tampered.events.at(-1)!;
+    last.content.ciphertext = `${last.content.ciphertext!.slice(0, -2)}AA`;
+    const page = await open();
+    const { inWorker, reads } = await readBoth(page, [
+      text,
+      JSON.stringify(tampered),
+      JSON.stringify({ ...answer, events: [{ ...answer.events[0], seq: -1 }] }),
+      text.slice(0, -1),
+    ]);
+    expect(inWorker).toBe(true);
+    const [honest, changed, broken, notJson] = reads;
+    for (const r of reads) expect(r.worker).toEqual(r.here);
+    // Computed, not copied: every hash and in-page link is the one the server committed to.
+    const read = honest!.worker;
+    if (!('hashes' in read)) throw new Error('the honest page was refused');
+    expect(read.answer).toEqual(answer);
+    expect(read.hashes).toEqual(answer.events.map((e) => e.hash));
+    expect(read.links).toEqual(answer.events.map((e, i) => (i === 0 ? null : e.chain)));
+    expect(read.signed.filter((s) => s !== null)).toHaveLength(10);
+    const altered = changed!.worker;
+    if (!('hashes' in altered)) throw new Error('the tampered page was refused');
+    expect(altered.hashes.at(-1)).not.toBe(last.hash);
+    expect(altered.signed.at(-1)!.data).not.toBe(read.signed.at(-1)!.data);
+    expect(broken!.worker).toMatchObject({ ok: false });
+    expect(notJson!.worker).toEqual({ ok: false, error: 'not JSON' });
+    await page.close();
+  }, 60_000);
+
+  it('IdbStore keeps the KeyStore contract, and a setMany with a value it cannot store writes nothing', async () => {
+    const page = await open();
+    const r = await page.evaluate(async () => {
+      const g = globalThis as unknown as { IdbStore: typeof IdbStore; keyStoreContract: typeof keyStoreContract };
+      const broken = await g.keyStoreContract(new g.IdbStore({ name: 'contract' }));
+      const store = new g.IdbStore({ name: 'atomic' });
+      const refused = await store
+        .setMany([
+          ['first', 1],
+          ['second', () => 2],
+        ])
+        .then(
+          () => false,
+          () => true,
+        );
+      return { broken, refused, first: await store.get('first') };
+    });
+    expect(r).toEqual({ broken: [], refused: true, first: undefined });
     await page.close();
   }, 60_000);
 });

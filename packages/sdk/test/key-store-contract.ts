@@ -1,0 +1,28 @@
+// What every KeyStore promises, as a plain function so that the same checks run in Node (memory, files) and in
+// a Chromium page (IndexedDB, through verifier-entry.ts). Returns the promises the store broke: none when empty.
+import type { KeyStore } from '../src/types.ts';
+
+export async function keyStoreContract(store: KeyStore): Promise<string[]> {
+  const broken: string[] = [];
+  const expect = async (key: string, want: unknown, what: string) => {
+    if (JSON.stringify(await store.get(key)) !== JSON.stringify(want)) broken.push(what);
+  };
+  await store.set('a', { n: 1 });
+  await store.setMany([
+    ['b', { n: 2 }],
+    ['c', [1, 2]],
+    ['b', { n: 3 }],
+  ]);
+  await expect('a', { n: 1 }, 'setMany leaves the other keys alone');
+  await expect('b', { n: 3 }, 'a later entry for the same key wins');
+  await expect('c', [1, 2], 'setMany writes every entry');
+  await store.setMany([['a', 'replaced']]);
+  await expect('a', 'replaced', 'setMany replaces a stored value');
+  await store.setMany([]);
+  await expect('c', [1, 2], 'an empty setMany changes nothing');
+  await store.delete('a');
+  await expect('a', undefined, 'delete forgets a value');
+  await store.clear();
+  await expect('b', undefined, 'clear forgets what setMany wrote');
+  return broken;
+}
