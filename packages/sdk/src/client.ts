@@ -13,6 +13,7 @@ import { Live } from './live.ts';
 import { Outbound } from './outbound.ts';
 import { Pins } from './pins.ts';
 import { Rooms, normalizeUser } from './rooms.ts';
+import { SignedInStore } from './signed-in-store.ts';
 import { chatAnswer } from './schemas.ts';
 import { Timeline } from './timeline.ts';
 import { Verifier } from './verifier.ts';
@@ -33,7 +34,8 @@ export function createClient(options: ClientOptions): ParleyClient {
     fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
   });
   const emitter = new Emitter();
-  const store = options.store;
+  // Logout wipes it; work still under way after logout can no longer write to it (signed-in-store.ts).
+  const store = new SignedInStore(options.store);
   const ctx: Ctx = {
     api,
     store,
@@ -124,9 +126,13 @@ export function createClient(options: ClientOptions): ParleyClient {
     return { seq: (await api.post('/api/chat', { envelope }, chatAnswer)).seq };
   }
 
-  /** Once a user is signed in, the checking worker starts loading while the first pages are fetched. */
-  async function signedIn<T>(step: Promise<T>): Promise<T> {
-    const result = await step;
+  /**
+   * A sign-in: the store is used again (logout closed it), and once a user is signed in, the checking worker
+   * starts loading while the first pages are fetched.
+   */
+  async function signedIn<T>(step: () => Promise<T>): Promise<T> {
+    store.open();
+    const result = await step();
     if (account.me) verifier.warm();
     return result;
   }
@@ -139,15 +145,16 @@ export function createClient(options: ClientOptions): ParleyClient {
       return connection.state;
     },
     register: async (username, password, onProgress = () => undefined) => {
-      await signedIn(account.register(username, password, onProgress));
+      await signedIn(() => account.register(username, password, onProgress));
       onProgress('Joining general');
       const general = (await rooms.publicList()).find((r) => r.name === 'general');
       if (general) await rooms.act(general.id, 'join', ctx.me().user);
     },
     login: (username, password, onProgress = () => undefined) =>
-      signedIn(account.login(username, password, onProgress)),
-    resume: () => signedIn(account.resume()),
+      signedIn(() => account.login(username, password, onProgress)),
+    resume: () => signedIn(() => account.resume()),
     logout: async () => {
+      store.close();
       connection.stop();
       integrity.stop();
       verifier.stop();

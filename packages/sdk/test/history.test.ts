@@ -171,4 +171,17 @@ describe('history pages', () => {
     await dave.logout();
   });
 
+  it('[K2] after logout, what a page still does (a read mark) writes nothing; signed in again, it does', async () => {
+    const store = new MemoryKeyStore();
+    const erin = await registered(server.url, 'erin', { store });
+    const room = await alice.createRoom('late writes', { members: ['erin'] });
+    const { seq } = await alice.send(room.id, 'read me');
+    await erin.logout();
+    await erin.markRead(room.id, seq);
+    expect(await store.get('read-marks')).toBeUndefined();
+    await erin.login('erin', PASSWORD);
+    await erin.markRead(room.id, seq);
+    expect(await store.get('read-marks')).toEqual({ [room.id]: seq });
+    await erin.logout();
+  });
 });
