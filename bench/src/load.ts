@@ -3,7 +3,7 @@
 // with a window (throughput). Server CPU comes from /proc around each run; the generator watches its own CPU.
 import type WebSocket from 'ws';
 import { clientMsgIdOf, MessageStream, type EnvelopeTemplate } from './messages.ts';
-import { serverCpuMicros, selfCpuMicros } from './proc.ts';
+import { machineBusyMicros, serverCpuMicros, selfCpuMicros } from './proc.ts';
 import { percentiles } from './stats.ts';
 import type { RoomSpec, Target } from './targets/target.ts';
 
@@ -91,6 +91,8 @@ export interface RunSample {
   deliveriesWhileSending: number;
   /** Fraction of one core the generator used during the run. */
   generatorShare: number;
+  /** Cores' worth of CPU used by processes other than the server and the generator (NaN: unknown). */
+  otherShare: number;
   p50Ms: number;
   p99Ms: number;
 }
@@ -192,6 +194,7 @@ async function measure(
   fleet.meter = meter;
   const cpu0 = serverCpuMicros(fleet.target.pid);
   const self0 = selfCpuMicros();
+  const busy0 = machineBusyMicros();
   const start = performance.now();
   const sent = await drive(start);
   const expected = sent * averageRoomSize(fleet);
@@ -199,16 +202,19 @@ async function measure(
   const deliveriesAtSendEnd = meter.deliveries;
   await drain(meter, expected, clock);
   const wallMs = performance.now() - start;
+  const serverCpuUs = serverCpuMicros(fleet.target.pid) - cpu0;
+  const generatorUs = selfCpuMicros() - self0;
   const sample: RunSample = {
     sent,
     deliveries: meter.deliveries,
     expected,
     acks: meter.acks,
-    serverCpuUs: serverCpuMicros(fleet.target.pid) - cpu0,
+    serverCpuUs,
     wallMs,
     sendMs: sendEnd - start,
     deliveriesWhileSending: deliveriesAtSendEnd,
-    generatorShare: (selfCpuMicros() - self0) / 1000 / wallMs,
+    generatorShare: generatorUs / 1000 / wallMs,
+    otherShare: Math.max(0, machineBusyMicros() - busy0 - serverCpuUs - generatorUs) / 1000 / wallMs,
     ...percentiles(clock.latencies),
   };
   fleet.meter = idleMeter();

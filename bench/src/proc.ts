@@ -161,6 +161,20 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
+/**
+ * CPU time every process of the machine used, in microseconds (the busy fields of /proc/stat's first line:
+ * user, nice, system, irq, softirq, steal), to tell how much of a run's CPU went to processes outside it.
+ */
+export function machineBusyMicros(): number {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').slice(0, 200).split('\n')[0]!.trim().split(/\s+/).map(Number);
+    const [, user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = f;
+    return ((user + nice + system + irq + softirq + steal) * 1e6) / CLK_TCK;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 /** CPU this process used, in microseconds, for the generator-saturation check. */
 export const selfCpuMicros = (): number => {
   const u = process.cpuUsage();

@@ -1,7 +1,7 @@
 // The results as a table for people and one JSON object for machines (the last line with --json), with the
 // ratios the performance issue sets targets on.
 import { ratio, type Spread } from './stats.ts';
-import type { FanoutFigure, IngestFigure, MemoryFigure } from './suite.ts';
+import { OTHER_LOAD, type FanoutFigure, type IngestFigure, type MemoryFigure } from './suite.ts';
 
 export interface Results {
   machine: { cpu: string; cores: number; node: string };
@@ -64,6 +64,9 @@ export function targets(r: Results): Record<string, { value: number; limit: stri
   };
 }
 
+const otherLoadFlag = (cores: number): string =>
+  cores > OTHER_LOAD ? `other processes used up to ${cores.toFixed(1)} cores` : '';
+
 export function table(r: Results): string {
   const lines = [
     `machine: ${r.machine.cpu}, ${r.machine.cores} cores, node ${r.machine.node}`,
@@ -76,6 +79,7 @@ export function table(r: Results): string {
   for (const x of r.fanout) {
     const flags = [
       x.generatorSaturated ? 'generator saturated' : '',
+      otherLoadFlag(x.otherLoad),
       x.lostDeliveries ? `${x.lostDeliveries} lost` : '',
     ]
       .filter(Boolean)
@@ -104,7 +108,9 @@ export function table(r: Results): string {
   for (const i of r.ingest) {
     lines.push(
       `| ${i.target} | ${i.offeredPerSec} | ${f(i.ackedPerSec, 0)} | ${f(i.p50AckMs)} | ${f(i.p99AckMs)} | ` +
-        `${f(i.maxPerSec, 0)} | ${i.generatorSaturated ? 'generator saturated' : ''} |`,
+        `${f(i.maxPerSec, 0)} | ${[i.generatorSaturated ? 'generator saturated' : '', otherLoadFlag(i.otherLoad)]
+          .filter(Boolean)
+          .join(', ')} |`,
     );
   }
   lines.push('', '| target | measured | limit | met |', '| --- | ---: | --- | --- |');

@@ -10,6 +10,13 @@ import type { RoomSpec, Target, TargetFactory } from './targets/target.ts';
 
 /** A run whose generator used more than this share of its core measured the generator, not the server. */
 export const GENERATOR_SATURATED = 0.9;
+/**
+ * Beyond this many cores' worth of CPU taken by other processes during a run, its latencies are flagged: the
+ * server and the generator were sharing their cores, and queueing behind them shows up as latency.
+ */
+export const OTHER_LOAD = 0.1;
+/** The largest share of the machine other processes took during any of the runs. */
+const otherLoad = (runs: readonly RunSample[]): number => Math.max(0, ...runs.map((r) => r.otherShare || 0));
 
 export interface FanoutFigure {
   target: string;
@@ -30,6 +37,8 @@ export interface FanoutFigure {
   p99Ms: Spread;
   offeredMessagesPerSec: number;
   generatorSaturated: boolean;
+  /** Cores' worth of CPU other processes used during the busiest of the runs. */
+  otherLoad: number;
   lostDeliveries: number;
 }
 
@@ -47,6 +56,8 @@ export interface IngestFigure {
   p99AckMs: Spread;
   maxPerSec: Spread;
   generatorSaturated: boolean;
+  /** Cores' worth of CPU other processes used during the busiest of the runs. */
+  otherLoad: number;
 }
 
 /** Fewer rooms as they grow, so every size keeps a few hundred sockets at most but several senders. */
@@ -128,6 +139,7 @@ function fanoutFigure(
     p99Ms: spread(s.open.map((r) => r.p99Ms)),
     offeredMessagesPerSec: offered,
     generatorSaturated: [...s.open, ...s.closed].some((r) => r.generatorShare > GENERATOR_SATURATED),
+    otherLoad: otherLoad([...s.open, ...s.closed]),
     lostDeliveries: s.open.reduce((n, r) => n + Math.max(0, r.expected - r.deliveries), 0),
   };
 }
@@ -192,6 +204,7 @@ export async function runIngest(
       p99AckMs: spread(s.open.map((r) => r.p99Ms)),
       maxPerSec: spread(s.closed.map((r) => rate(r.deliveriesWhileSending, r.sendMs))),
       generatorSaturated: [...s.open, ...s.closed].some((r) => r.generatorShare > GENERATOR_SATURATED),
+      otherLoad: otherLoad([...s.open, ...s.closed]),
     };
     log(
       `ingest ${target}: ${fig.maxPerSec.median.toFixed(0)} msg/s max, p99 ack ${fig.p99AckMs.median.toFixed(1)} ms`,
