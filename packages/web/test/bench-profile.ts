@@ -46,7 +46,7 @@ const register = async (stack: { apiUrl: string }, name: string) => {
 };
 
 const sdkBundle = await bundleSdk(false);
-const stack = await startStack();
+const stack = await startStack(sdkBundle);
 try {
   for (let r = 1; r <= RUNS; r++) await (await register(stack, `reader${r}`)).logout();
   await writeHistory(stack, PASSWORD, COUNT);
@@ -58,7 +58,7 @@ try {
   }
   for (let r = 1; r <= RUNS; r++) {
     let profile: Profile | undefined;
-    const figures = await measureSdk(stack, sdkBundle, {
+    const figures = await measureSdk(stack, {
       user: `reader${r}`,
       password: PASSWORD,
       count: COUNT,

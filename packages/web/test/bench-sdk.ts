@@ -5,7 +5,6 @@ import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { CONTENT_SECURITY_POLICY } from '../src/serve.ts';
 import type * as BenchEntry from './bench-entry.ts';
 import { createClient, isParleyError, MemoryKeyStore } from '@parley/sdk';
 import { nodeWebSocket } from '@parley/sdk/node';
@@ -49,13 +48,15 @@ export interface SdkRun {
   profileCold?: (page: Page, read: () => Promise<void>) => Promise<void>;
 }
 
-/** The bench bundle: files by path under /bench/ (the entry, its verification worker, a page that loads it). */
+/** The bench bundle: files by path under bench/ of the web build (the entry, its worker, a page that loads it). */
 export type SdkBundle = Map<string, Buffer>;
 
 /**
  * Bundles bench-entry.ts as the app bundles the SDK (an ES module, its worker as a chunk of its own) and a
- * page that loads it. The page is served from the web origin with the web server's CSP, so the SDK runs
- * under the same rules as in the app (its worker included).
+ * page that loads it, as files to add under bench/ of the web build (startStack's extraFiles). The web
+ * server then serves them as it serves the app, under its CSP, so the SDK runs under the same rules (its worker
+ * included) and its requests reach the API as the app's do: no browser-side interception, which would add a
+ * DevTools round trip to every API call.
  */
 export async function bundleSdk(minify = true): Promise<SdkBundle> {
   const { build } = await import('vite');
@@ -78,42 +79,27 @@ export async function bundleSdk(minify = true): Promise<SdkBundle> {
       for (const entry of await readdir(join(dir, sub), { withFileTypes: true })) {
         const path = sub ? `${sub}/${entry.name}` : entry.name;
         if (entry.isDirectory()) await walk(path);
-        else files.set(path, await readFile(join(dir, path)));
+        else files.set(`bench/${path}`, await readFile(join(dir, path)));
       }
     };
     await walk('');
-    const entry = [...files.keys()].find((f) => f.startsWith('bench-entry'));
+    const entry = [...files.keys()].find((f) => f.startsWith('bench/bench-entry'));
     if (!entry) throw new Error('the SDK bench bundle was not built');
-    const page = `<!doctype html><title>bench</title><script type="module" src="./${entry}"></script>`;
-    files.set('index.html', Buffer.from(page));
+    const page = `<!doctype html><title>bench</title><script type="module" src="/${entry}"></script>`;
+    files.set('bench/index.html', Buffer.from(page));
     return files;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-const MIME: Record<string, string> = { html: 'text/html', js: 'text/javascript', mjs: 'text/javascript' };
-
 type BenchGlobal = { parleyBench: typeof BenchEntry; benchClient: BenchEntry.ParleyClient };
 
-export async function measureSdk(stack: Stack, bundle: SdkBundle, run: SdkRun): Promise<SdkFigures> {
+/** `stack` must have been started with the bundle as its extraFiles (see bundleSdk). */
+export async function measureSdk(stack: Stack, run: SdkRun): Promise<SdkFigures> {
   const { user, password, count } = run;
   const context = await stack.browser.newContext();
   try {
-    // The bundle is served under /bench/ of the web origin, with the web server's CSP.
-    await context.route(`${stack.webUrl}/bench/**`, (route) => {
-      const path = new URL(route.request().url()).pathname.replace(/^\/bench\//, '');
-      const body = bundle.get(path);
-      if (!body) return route.fulfill({ status: 404 });
-      return route.fulfill({
-        status: 200,
-        body,
-        headers: {
-          'content-type': MIME[path.split('.').pop() ?? ''] ?? 'application/octet-stream',
-          'content-security-policy': CONTENT_SECURITY_POLICY,
-        },
-      });
-    });
     const page = await context.newPage();
     page.on('pageerror', (e) => console.error(`[bench page error] ${e.message}`));
     page.on('console', (m) => {

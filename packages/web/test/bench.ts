@@ -25,7 +25,7 @@ async function gzipSize(distDir: string): Promise<{ js: number; css: number }> {
 }
 
 const sdkBundle = await bundleSdk();
-const stack = await startStack();
+const stack = await startStack(sdkBundle);
 try {
   const reader = await openPerson(stack);
   const { page } = reader;
@@ -76,7 +76,7 @@ try {
   await openRoom(page, 'general');
 
   console.log(JSON.stringify({ loginToMessageListMs: loginMs, scrollBack1000Ms: Math.round(scrollBackMs) }));
-  const sdk = await measureSdk(stack, sdkBundle, { user: 'sdkreader', password: PASSWORD, count: COUNT });
+  const sdk = await measureSdk(stack, { user: 'sdkreader', password: PASSWORD, count: COUNT });
   const size = await gzipSize(stack.distDir);
   console.log(
     JSON.stringify(

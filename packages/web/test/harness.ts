@@ -1,9 +1,9 @@
 // A real stack for browser tests: the API on a free port with a temporary data dir, the web server in front of
 // it serving a fresh Vite build, and Debian's Chromium driven by playwright-core.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { startServer } from '@parley/server';
@@ -39,11 +39,19 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Builds the bundle into a temp dir (so parallel files never share one), starts API + web + Chromium. */
-export async function startStack(): Promise<Stack> {
+/**
+ * Builds the bundle into a temp dir (so parallel files never share one), starts API + web + Chromium.
+ * `extraFiles` (path → content) are added to the build before the web server starts, which serves only the
+ * files it finds then: a bench page is served like the app, with its headers and without any interception.
+ */
+export async function startStack(extraFiles: ReadonlyMap<string, Buffer> = new Map()): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'parley-web-'));
   const distDir = join(dir, 'dist');
   await buildBundle(distDir);
+  for (const [path, content] of extraFiles) {
+    await mkdir(dirname(join(distDir, path)), { recursive: true });
+    await writeFile(join(distDir, path), content);
+  }
   const webPort = await freePort();
   const webUrl = `http://localhost:${webPort}`;
   const dataDir = join(dir, 'data');
