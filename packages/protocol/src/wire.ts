@@ -1,7 +1,7 @@
 // Wire types of protocol v1 (docs/protocol.md §3–6): one zod schema per message, one discriminated union per
 // WebSocket direction. Everything crossing a process boundary is parsed here first, into typed values.
 import { z } from 'zod';
-import { isCanonicalB64u } from './bytes.ts';
+import { hasCanonicalTail } from './bytes.ts';
 
 export const PROTOCOL_VERSION = 1 as const;
 
@@ -14,7 +14,7 @@ export const b64u = (maxBytes: number) =>
     .string()
     .max(Math.ceil((maxBytes * 4) / 3))
     .regex(B64U, 'must be base64url without padding')
-    .refine(isCanonicalB64u, 'is not canonical base64url');
+    .refine(hasCanonicalTail, 'is not canonical base64url');
 
 /** b64u of exactly `bytes` bytes. */
 export const b64uBytes = (bytes: number) =>
@@ -22,7 +22,7 @@ export const b64uBytes = (bytes: number) =>
     .string()
     .length(Math.ceil((bytes * 4) / 3))
     .regex(B64U, 'must be base64url without padding')
-    .refine(isCanonicalB64u, 'is not canonical base64url');
+    .refine(hasCanonicalTail, 'is not canonical base64url');
 
 export const USER_ID = /^[a-z0-9][a-z0-9_.-]{2,31}$/;
 export const userId = z.string().regex(USER_ID, 'must be 3–32 of a-z 0-9 _ . - starting with a letter or digit');

@@ -5,6 +5,7 @@ import {
   concatBytes,
   equalBytes,
   fromB64u,
+  b64u,
   isCanonicalB64u,
   randomId,
   toB64u,
@@ -53,6 +54,21 @@ describe('base64url', () => {
     fc.assert(
       fc.property(anyText, (text) => {
         expect(isCanonicalB64u(text)).toBe(tryFromB64u(text) !== null);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('[§0] the b64u schema (alphabet by regex, then only the tail) accepts exactly what tryFromB64u decodes', () => {
+    const schema = b64u(64);
+    const anyText = fc.oneof(
+      b64uString,
+      fc.string({ maxLength: 12 }),
+      fc.string({ unit: 'binary', maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(anyText, (text) => {
+        expect(schema.safeParse(text).success).toBe(tryFromB64u(text) !== null);
       }),
       { numRuns: 2000 },
     );
