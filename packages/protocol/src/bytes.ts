@@ -36,16 +36,12 @@ export function toB64u(bytes: Uint8Array): string {
  * schemas check every field of every frame, and most of them are only stored and relayed.
  */
 export function isCanonicalB64u(text: string): boolean {
-  const tail = text.length % 4;
-  if (tail === 1) return false;
-  let v = 0;
+  if (text.length % 4 === 1) return false;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    v = code < 128 ? B64U_VALUE[code]! : -1;
-    if (v < 0) return false;
+    if (code >= 128 || B64U_VALUE[code]! < 0) return false;
   }
-  // The last character of a partial group may not carry stray bits (as in tryFromB64u).
-  return tail === 2 ? (v & 15) === 0 : tail === 3 ? (v & 3) === 0 : true;
+  return hasCanonicalTail(text);
 }
 
 /**
@@ -57,6 +53,7 @@ export function hasCanonicalTail(text: string): boolean {
   const tail = text.length % 4;
   if (tail === 1) return false;
   if (tail === 0) return true;
+  // The last character of a partial group may not carry stray bits (as in tryFromB64u).
   const v = B64U_VALUE[text.charCodeAt(text.length - 1)]!;
   return tail === 2 ? (v & 15) === 0 : (v & 3) === 0;
 }
