@@ -25,6 +25,8 @@ export async function sealTemplate(o: {
   sender: string;
   keys: UserKeyPairs;
   bytes: number;
+  /** [M11] The room's latest membership change. */
+  memberSeq: number;
 }): Promise<EnvelopeTemplate> {
   const envelope = await sealMessage({
     room: o.room,
@@ -33,6 +35,7 @@ export async function sealTemplate(o: {
     sessionId: randomId(),
     chainKey: randomBytes(32),
     index: 0,
+    memberSeq: o.memberSeq,
     counter: COUNTER_MARK,
     clientMsgId: ID_MARK,
     text: textFor(o.bytes),

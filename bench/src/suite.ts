@@ -71,7 +71,9 @@ function templateFor(bytes: number) {
     if (!t)
       templates.set(
         key,
-        (t = clientKit().then(({ keys }) => sealTemplate({ room: room.id, sender: room.sender, keys, bytes }))),
+        (t = clientKit().then(({ keys }) =>
+          sealTemplate({ room: room.id, sender: room.sender, keys, bytes, memberSeq: room.memberSeq ?? 0 }),
+        )),
       );
     return t;
   };

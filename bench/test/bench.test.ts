@@ -56,7 +56,9 @@ describe('bench regression guard', { timeout: 180_000 }, () => {
       const target = byName(name);
       const fleet = await openFleet(target, await target.prepareRooms(1, 100));
       try {
-        await usePayload(fleet, (room) => sealTemplate({ room: room.id, sender: room.sender, keys, bytes: 512 }));
+        await usePayload(fleet, (room) =>
+          sealTemplate({ room: room.id, sender: room.sender, keys, bytes: 512, memberSeq: room.memberSeq ?? 0 }),
+        );
         medians.set(name, spread(await cpuPerDelivery(fleet)).median);
       } finally {
         fleet.close();

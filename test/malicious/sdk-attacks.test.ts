@@ -532,6 +532,7 @@ describe('[M1] [M6] a sender that makes its readers spin', () => {
         sessionId: out.sessionId,
         chainKey: fromB64u(out.chainKey),
         index,
+        memberSeq: 2, // the create, then bob's invite
         counter: index === 0xffff_ffff ? 3 : 2,
         clientMsgId: randomId(),
         text: 'spin',

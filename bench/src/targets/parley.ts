@@ -165,6 +165,7 @@ async function prepareRooms(users: UserPool, count: number, size: number): Promi
     specs.push({
       id,
       sender: creator.user,
+      memberSeq: 1 + others.length,
       members: Array.from({ length: size }, (_, i) => members[i % distinct]!.token),
     });
   }

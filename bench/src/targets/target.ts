@@ -18,6 +18,8 @@ export interface RoomSpec {
   sender: string;
   /** Opaque per-member credential the target needs to connect member `i` (e.g. a Parley session token). */
   members: readonly string[];
+  /** [M11] The seq of the room's latest membership change, which Parley envelopes name (the last invite). */
+  memberSeq?: number;
 }
 
 export interface Target {

@@ -81,8 +81,13 @@ export const envelope = z.strictObject({
   room: roomId,
   sessionId: id16,
   index: z.number().int().min(0).max(0xffff_ffff),
+  // [M11] The seq of the room's latest membership change the sender chose its recipients at (signed), so a
+  // message encrypted before a kick can be told from one encrypted after it.
+  memberSeq: seq,
   iv: b64uBytes(12),
   ciphertext: b64u(MAX_CIPHERTEXT_BYTES),
+  // [M9] The key commitment: HMAC(chainKey at index, 0x03). One ciphertext opens to one text only.
+  commit: b64uBytes(32),
   clientMsgId: id16,
   counter: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
   signature,
@@ -137,6 +142,7 @@ export const registerRequest = z.strictObject({
 });
 export type RegisterRequest = z.infer<typeof registerRequest>;
 export const loginRequest = z.strictObject({ username: z.string().min(1).max(64), authKey: b64uBytes(32) });
+export type LoginRequest = z.infer<typeof loginRequest>;
 export const passwordChangeRequest = z.strictObject({
   authKey: b64uBytes(32),
   salt: b64uBytes(16),
@@ -162,6 +168,34 @@ export const loginResponse = z.strictObject({
   serverKey: serverKeyInfo,
 });
 export type LoginResponse = z.infer<typeof loginResponse>;
+
+// ---- HTTP answers ----
+// The client parses every answer with these, never with looser copies of its own [K2]: a field the server may
+// add later is dropped (z.object), but every field read is held to the same rules as the server's own input.
+export const preloginResponse = z.object({ salt: b64uBytes(16), kdf: kdfParams });
+export type PreloginResponse = z.infer<typeof preloginResponse>;
+export const roomSummary = z.object({
+  id: roomId,
+  name: z.string().min(1).max(64),
+  public: z.boolean(),
+  role: z.enum(['admin', 'member']).nullable().optional(),
+  headSeq: seq.optional(),
+});
+export type RoomSummary = z.infer<typeof roomSummary>;
+export const roomsResponse = z.object({ rooms: z.array(roomSummary) });
+export const createRoomResponse = z.object({ room: roomSummary });
+export const roomResponse = z.object({
+  room: roomSummary,
+  members: z.array(z.object({ user: userId, role: z.enum(['admin', 'member']) })),
+});
+export const eventsResponse = z.object({ events: z.array(roomEvent), heads: z.array(head), headSeq: seq });
+export type EventsResponse = z.infer<typeof eventsResponse>;
+export const sharesResponse = z.object({ shares: z.array(storedKeyShare) });
+export const userKeysResponse = z.object({ user: userId, signing: spki, encryption: spki });
+export const chatResponse = z.object({ room: roomId, seq, ts, chain: b64uBytes(32) });
+export const memberEventResponse = z.object({ seq: seq.optional() });
+export const meResponse = z.object({ user: userId });
+export const serverInfoResponse = z.object({ serverKey: serverKeyInfo });
 
 // ---- WebSocket frames ----
 export const clientFrame = z.discriminatedUnion('type', [

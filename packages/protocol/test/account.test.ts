@@ -4,12 +4,16 @@ import { describe, expect, it, beforeAll } from 'vitest';
 import fc from 'fast-check';
 import {
   DEFAULT_KDF,
+  accountSecretsFrom,
+  passwordBytes,
+  pbkdf2Sha256,
   MIN_PBKDF2_ITERATIONS,
   accountKeys,
   aesGcmDecrypt,
   aesGcmEncrypt,
   deriveAccountSecrets,
   exportPkcs8,
+  exportSpki,
   fromB64u,
   generateUserKeyPairs,
   isSuiteRsaKey,
@@ -25,10 +29,14 @@ import {
 } from '@parley/protocol';
 import { toHex } from './wycheproof.ts';
 
-// Property runs use a cheap iteration count; the derivation is the same function at any count, and one test
-// below runs the real 600 000 [K2].
-const FAST_KDF = { name: 'PBKDF2-SHA256', iterations: 1000 } as const;
+// Property runs use a cheap iteration count through the same two steps deriveAccountSecrets takes (the
+// password's bytes, then the HKDF split); deriveAccountSecrets itself refuses any count under the floor [K2].
+const FAST_ITERATIONS = 1000;
 const SALT = Uint8Array.from({ length: 16 }, (_, i) => i);
+const fastSecrets = async (password: string, salt: Uint8Array): Promise<AccountSecrets> =>
+  accountSecretsFrom(
+    await pbkdf2Sha256({ password: passwordBytes(password), salt, iterations: FAST_ITERATIONS, length: 32 }),
+  );
 
 describe('deriveAccountSecrets', () => {
   it('[K2] the default KDF is PBKDF2-SHA256 at ≥ 600 000 iterations and is deterministic', async () => {
@@ -41,9 +49,9 @@ describe('deriveAccountSecrets', () => {
   });
 
   it('[K2] authKey = HKDF-SHA256(PBKDF2-HMAC-SHA256(NFKC(password), salt), "", "parley/auth/v1") (node:crypto oracle)', async () => {
-    const master = pbkdf2Sync('caf\u00e9', SALT, FAST_KDF.iterations, 32, 'sha256');
+    const master = pbkdf2Sync('caf\u00e9', SALT, MIN_PBKDF2_ITERATIONS, 32, 'sha256');
     const expected = new Uint8Array(hkdfSync('sha256', master, new Uint8Array(0), 'parley/auth/v1', 32));
-    const { authKey } = await deriveAccountSecrets('cafe\u0301', SALT, FAST_KDF);
+    const { authKey } = await deriveAccountSecrets('cafe\u0301', SALT, DEFAULT_KDF);
     expect(toHex(authKey)).toBe(toHex(expected));
   });
 
@@ -55,13 +63,13 @@ describe('deriveAccountSecrets', () => {
       ['\u212b', '\u00c5'], // ANGSTROM SIGN vs Å
     ];
     for (const [x, y] of pairs) {
-      const [a, b] = await Promise.all([x, y].map((p) => deriveAccountSecrets(p, SALT, FAST_KDF)));
+      const [a, b] = await Promise.all([x, y].map((p) => fastSecrets(p, SALT)));
       expect(toHex(a!.authKey), `${x} / ${y}`).toBe(toHex(b!.authKey));
     }
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }), async (p) => {
-        const a = await deriveAccountSecrets(p, SALT, FAST_KDF);
-        const b = await deriveAccountSecrets(p.normalize('NFD'), SALT, FAST_KDF);
+        const a = await fastSecrets(p, SALT);
+        const b = await fastSecrets(p.normalize('NFD'), SALT);
         expect(toHex(a.authKey)).toBe(toHex(b.authKey));
       }),
       { numRuns: 25 },
@@ -72,20 +80,17 @@ describe('deriveAccountSecrets', () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ maxLength: 16 }), fc.string({ maxLength: 16 }), async (p, q) => {
         fc.pre(p.normalize('NFKC') !== q.normalize('NFKC'));
-        const [a, b] = await Promise.all([
-          deriveAccountSecrets(p, SALT, FAST_KDF),
-          deriveAccountSecrets(q, SALT, FAST_KDF),
-        ]);
+        const [a, b] = await Promise.all([fastSecrets(p, SALT), fastSecrets(q, SALT)]);
         expect(toHex(a.authKey)).not.toBe(toHex(b.authKey));
       }),
       { numRuns: 25 },
     );
-    const other = await deriveAccountSecrets('pw', randomBytes(16), FAST_KDF);
-    expect(toHex(other.authKey)).not.toBe(toHex((await deriveAccountSecrets('pw', SALT, FAST_KDF)).authKey));
+    const other = await fastSecrets('pw', randomBytes(16));
+    expect(toHex(other.authKey)).not.toBe(toHex((await fastSecrets('pw', SALT)).authKey));
   });
 
   it('[K2] the authKey the server sees is not the wrapKey: it cannot open what wrapKey sealed', async () => {
-    const s = await deriveAccountSecrets('pw', SALT, FAST_KDF);
+    const s = await fastSecrets('pw', SALT);
     const iv = randomBytes(12);
     const aad = new Uint8Array(0);
     const sealed = await aesGcmEncrypt(s.wrapKey, { iv, plaintext: Uint8Array.of(1, 2, 3), aad });
@@ -94,7 +99,14 @@ describe('deriveAccountSecrets', () => {
   });
 
   it('[K2] a salt under 16 bytes is misuse (RangeError)', async () => {
-    await expect(deriveAccountSecrets('pw', new Uint8Array(15), FAST_KDF)).rejects.toThrow(RangeError);
+    await expect(deriveAccountSecrets('pw', new Uint8Array(15), DEFAULT_KDF)).rejects.toThrow(RangeError);
+  });
+
+  it('[K2] refuses to derive below the iteration floor, whatever the caller was told', async () => {
+    for (const iterations of [1, 1000, MIN_PBKDF2_ITERATIONS - 1, Number.NaN]) {
+      const kdf = { name: 'PBKDF2-SHA256', iterations } as const;
+      await expect(deriveAccountSecrets('pw', SALT, kdf), String(iterations)).rejects.toThrow(/below the minimum/);
+    }
   });
 });
 
@@ -105,8 +117,8 @@ describe('wrapped private keys', () => {
   beforeAll(async () => {
     [pairs, mine, other] = await Promise.all([
       generateUserKeyPairs(),
-      deriveAccountSecrets('mine', SALT, FAST_KDF),
-      deriveAccountSecrets('other', SALT, FAST_KDF),
+      fastSecrets('mine', SALT),
+      fastSecrets('other', SALT),
     ]);
   });
 
@@ -119,7 +131,8 @@ describe('wrapped private keys', () => {
   });
 
   it('[K2] wrap then unwrap gives back the same private key', async () => {
-    const opts = { userId: 'alice', purpose: 'signing' } as const;
+    const publicKey = toB64u(await exportSpki(pairs.signing.publicKey));
+    const opts = { userId: 'alice', purpose: 'signing', publicKey } as const;
     const wrapped = await wrapPrivateKey(mine.wrapKey, pairs.signing.privateKey, opts);
     const key = await unwrapPrivateKey(mine.wrapKey, wrapped, { ...opts, extractable: true });
     expect(key).not.toBeNull();
@@ -128,10 +141,15 @@ describe('wrapped private keys', () => {
     expect((await unwrapPrivateKey(mine.wrapKey, wrapped, opts))?.extractable).toBe(false);
   });
 
-  it('[K2] unwrap fails for another userId, another purpose, another password or any tampering', async () => {
-    const opts = { userId: 'alice', purpose: 'encryption' } as const;
+  it('[K2] [K7] unwrap fails for another userId, purpose, public key, password or any tampering', async () => {
+    const publicKey = toB64u(await exportSpki(pairs.encryption.publicKey));
+    const opts = { userId: 'alice', purpose: 'encryption', publicKey } as const;
     const wrapped = await wrapPrivateKey(mine.wrapKey, pairs.encryption.privateKey, opts);
+    expect(await unwrapPrivateKey(mine.wrapKey, wrapped, opts)).not.toBeNull();
     expect(await unwrapPrivateKey(mine.wrapKey, wrapped, { ...opts, userId: 'bob' })).toBeNull();
+    // [K7] The server serving another public key beside the wrapped private key: the unwrap fails.
+    const swapped = toB64u(await exportSpki(pairs.signing.publicKey));
+    expect(await unwrapPrivateKey(mine.wrapKey, wrapped, { ...opts, publicKey: swapped })).toBeNull();
     expect(await unwrapPrivateKey(mine.wrapKey, wrapped, { ...opts, purpose: 'signing' })).toBeNull();
     expect(await unwrapPrivateKey(other.wrapKey, wrapped, opts)).toBeNull();
     expect(await unwrapPrivateKey(mine.wrapKey, wrapped.subarray(0, 27), opts)).toBeNull();

@@ -8,6 +8,7 @@ import {
   envelope as envelopeSchema,
   fromB64u,
   generateRsaKeyPair,
+  keyCommitment,
   messageKey,
   nextChainKey,
   openMessage,
@@ -38,6 +39,7 @@ const seal = (text: string, extra: { index?: number; chainKey?: Uint8Array } = {
     sessionId: SESSION,
     chainKey: extra.chainKey ?? CHAIN,
     index: extra.index ?? 0,
+    memberSeq: 1,
     counter: 1,
     clientMsgId: randomId(),
     text,
@@ -96,6 +98,24 @@ describe('sealMessage / openMessage', () => {
     expect(await openMessage(e, 'alice', await nextChainKey(CHAIN))).toBeNull();
   });
 
+  it('[M9] the envelope commits to its chain key: a ciphertext made for another key does not open', async () => {
+    const e = await seal('for bob');
+    expect(e.commit).toBe(toB64u(await keyCommitment(CHAIN)));
+    // A sender that gave carol another chain key for the same session: the ciphertext opens under carol's key,
+    // but the signed commitment names bob's, so carol reads nothing rather than another text.
+    const carols = await nextChainKey(CHAIN);
+    const aad = canonical('msg-aad', [PROTOCOL_VERSION, ROOM, 'alice', fromB64u(SESSION), 0]);
+    const plaintext = utf8(JSON.stringify({ text: 'for carol' }));
+    const ct = await aesGcmEncrypt(await messageKey(carols), { iv: fromB64u(e.iv), plaintext, aad });
+    const forked = { ...e, ciphertext: toB64u(ct) };
+    expect(await openMessage(forked, 'alice', carols)).toBeNull();
+    expect(await openMessage({ ...forked, commit: toB64u(await keyCommitment(carols)) }, 'alice', carols)).toEqual(
+      {
+        text: 'for carol',
+      },
+    );
+  });
+
   it('[M6] an authentic ciphertext whose plaintext is not { text: string } gives null', async () => {
     const aad = canonical('msg-aad', [PROTOCOL_VERSION, ROOM, 'alice', fromB64u(SESSION), 0]);
     const e = await seal('x');
@@ -116,15 +136,17 @@ describe('verifyMessageSignature', () => {
     expect(await verifyMessageSignature(e, 'alice', mallory.publicKey)).toBe(false);
   });
 
-  it('[M4] is false after any change of any field (room, session, index, iv, ciphertext, ids, counter, v)', async () => {
+  it('[M4] is false after any change of any field (room, session, index, memberSeq, iv, ciphertext, commit, ids, counter, v)', async () => {
     const e = await seal('hi');
     const fields: { [K in keyof Envelope]: fc.Arbitrary<Envelope[K]> } = {
       v: fc.constant(2 as 1),
       room: b64uOf(16),
       sessionId: b64uOf(16),
       index: fc.nat(),
+      memberSeq: fc.nat(),
       iv: b64uOf(12),
       ciphertext: b64uOf(30),
+      commit: b64uOf(32),
       clientMsgId: b64uOf(16),
       counter: fc.integer({ min: 1 }),
       signature: b64uOf(384),

@@ -151,7 +151,9 @@ export class Account {
     const nxt = await deriveAccountSecrets(next, salt, DEFAULT_KDF);
     const rewrap = async (purpose: Purpose, key: CryptoKey) => ({
       public: me.bundle[purpose].public,
-      wrappedPrivate: toB64u(await wrapPrivateKey(nxt.wrapKey, key, { userId: me.user, purpose })),
+      wrappedPrivate: toB64u(
+        await wrapPrivateKey(nxt.wrapKey, key, { userId: me.user, purpose, publicKey: me.bundle[purpose].public }),
+      ),
     });
     const keys = {
       signing: await rewrap('signing', opened.signing),

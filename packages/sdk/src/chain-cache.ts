@@ -14,8 +14,13 @@ interface Entry {
   baseIndex: number;
   /** Chain keys by index. */
   chains: Map<number, Uint8Array>;
-  /** Message keys by index, imported for AES-GCM decryption. */
-  messages: Map<number, Promise<CryptoKey>>;
+  /** Message keys by index, imported for AES-GCM decryption, with their key commitments [M9]. */
+  messages: Map<number, Promise<MessageKey>>;
+}
+
+export interface MessageKey {
+  key: CryptoKey;
+  commit: Uint8Array;
 }
 
 export class ChainCache {
@@ -31,9 +36,9 @@ export class ChainCache {
     id: string,
     start: { chainKey: string; index: number },
     indices: readonly number[],
-  ): Promise<Map<number, Promise<CryptoKey>>> {
+  ): Promise<Map<number, Promise<MessageKey>>> {
     const entry = this.entry(id, start);
-    const out = new Map<number, Promise<CryptoKey>>();
+    const out = new Map<number, Promise<MessageKey>>();
     const wanted = [...new Set(indices)].sort((a, b) => a - b);
     for (const target of wanted) {
       if (target < entry.baseIndex)
@@ -44,13 +49,14 @@ export class ChainCache {
   }
 
   /** Steps from the nearest chain key below `target` up to it; returns the message key at `target`. */
-  private async ratchetTo(entry: Entry, target: number): Promise<{ key: Promise<CryptoKey> }> {
+  private async ratchetTo(entry: Entry, target: number): Promise<{ key: Promise<MessageKey> }> {
     let [index, key] = this.nearest(entry, target);
     for (;;) {
       const step = await ratchetStep(key, index === target);
       if (!entry.chains.has(index + 1)) entry.chains.set(index + 1, step.next);
-      if (step.messageKey) {
-        const message = importAesKey(step.messageKey, ['decrypt']);
+      if (step.messageKey && step.commit) {
+        const commit = step.commit;
+        const message = importAesKey(step.messageKey, ['decrypt']).then((key) => ({ key, commit }));
         entry.messages.set(index, message);
         return { key: message };
       }

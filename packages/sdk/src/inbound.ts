@@ -237,7 +237,8 @@ export class Inbound {
     await Promise.all(
       readable.map(async (ev) => {
         const messageKey = messageKeys.get(ev.content.index);
-        const body = messageKey ? await openMessageWithKey(ev.content, ev.sender, await messageKey) : null;
+        const mk = await messageKey;
+        const body = mk ? await openMessageWithKey(ev.content, ev.sender, mk.key, mk.commit) : null;
         batch.plain.set(ev.seq, body);
       }),
     );

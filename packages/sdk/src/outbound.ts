@@ -49,7 +49,8 @@ export class Outbound {
   prepare(room: string, text: string, now = Date.now()): Promise<Envelope> {
     return this.queue.run(async () => {
       const me = this.ctx.me();
-      const members = (await this.rooms.fold(room)).state.members;
+      const fold = await this.rooms.fold(room);
+      const members = fold.state.members;
       if (!members.has(me.user)) throw new ParleyError('NOT_MEMBER', 'not a member of this room');
       let s = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
       if (!s || this.mustRotate(s, members, now)) s = await this.startSession(room, now);
@@ -66,6 +67,7 @@ export class Outbound {
         sessionId: s.sessionId,
         chainKey: fromB64u(s.chainKey),
         index: s.index,
+        memberSeq: fold.memberSeq,
         counter,
         clientMsgId: randomId(),
         text,

@@ -31,6 +31,8 @@ export interface Fold {
   since: Map<string, number>;
   /** Validity of each membership event folded, by seq. */
   valid: Map<number, boolean>;
+  /** [M11] The seq of the latest membership event folded (valid or not): what an envelope names as memberSeq. */
+  memberSeq: number;
 }
 
 const toSummary = (r: z.infer<typeof roomSummary>): RoomSummary => ({
@@ -122,7 +124,13 @@ export class Rooms {
   /** The client's own fold of the room's membership, caught up to at least `upTo` (default: the head). */
   fold(room: string, upTo?: number): Promise<Fold> {
     return this.queue.run(async () => {
-      const fold = this.folds.get(room) ?? { seq: 0, state: EMPTY_ROOM, since: new Map(), valid: new Map() };
+      const fold = this.folds.get(room) ?? {
+        seq: 0,
+        state: EMPTY_ROOM,
+        since: new Map(),
+        valid: new Map(),
+        memberSeq: 0,
+      };
       this.folds.set(room, fold);
       if (upTo !== undefined && fold.seq >= upTo) return fold;
       for (const ev of await fetchAfter(this.ctx.api, room, fold.seq)) await this.apply(fold, ev);
@@ -153,6 +161,7 @@ export class Rooms {
       ok = r.ok;
     }
     fold.valid.set(ev.seq, ok);
+    fold.memberSeq = ev.seq;
     if (ok && (e.type === 'invite' || e.type === 'join' || e.type === 'create')) fold.since.set(e.target, ev.seq);
     if (ok && (e.type === 'leave' || e.type === 'kick')) fold.since.delete(e.target);
     if (!ok) {

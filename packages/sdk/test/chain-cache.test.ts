@@ -3,6 +3,7 @@
 import {
   aesGcmDecrypt,
   aesGcmEncrypt,
+  keyCommitment,
   messageKey,
   randomBytes,
   ratchetStep,
@@ -39,7 +40,9 @@ describe('ChainCache', () => {
       const keys = await cache.messageKeysAt('s', session, ask);
       expect([...keys.keys()].sort((a, b) => a - b)).toEqual([...new Set(ask)].sort((a, b) => a - b));
       for (const index of ask) {
-        const key = await keys.get(index)!;
+        const { key, commit } = await keys.get(index)!;
+        // [M9] The commitment at the index, from the same chain key as the message key.
+        expect(commit).toEqual(await keyCommitment(await ratchetTo(start, 5, index)));
         expect(key.extractable).toBe(false);
         expect(key.usages).toEqual(['decrypt']);
         const ciphertext = await sealedAt(start, 5, index);
@@ -56,6 +59,6 @@ describe('ChainCache', () => {
     const other = randomBytes(32);
     const keys = await cache.messageKeysAt('s', { chainKey: toB64u(other), index: 0 }, [3]);
     const ciphertext = await sealedAt(other, 0, 3);
-    expect(await aesGcmDecrypt(await keys.get(3)!, { iv, ciphertext, aad })).toEqual(utf8('message 3'));
+    expect(await aesGcmDecrypt((await keys.get(3)!).key, { iv, ciphertext, aad })).toEqual(utf8('message 3'));
   });
 });

@@ -107,6 +107,7 @@ describe('against a malicious server', () => {
       sessionId: out.sessionId,
       chainKey: randomBytes(32),
       index: out.index,
+      memberSeq: 2, // the create, then bob's invite
       counter: 2,
       clientMsgId: randomId(),
       text: 'garbage',

@@ -169,7 +169,13 @@ export async function createRoom(h: Harness, u: TestUser, opts: { public?: boole
   return room;
 }
 
-export function envelope(u: TestUser, room: string, counter = 1, clientMsgId = randomId()): Promise<Envelope> {
+export function envelope(
+  u: TestUser,
+  room: string,
+  counter = 1,
+  clientMsgId = randomId(),
+  memberSeq = 1,
+): Promise<Envelope> {
   return sealMessage({
     room,
     sender: u.name,
@@ -177,6 +183,7 @@ export function envelope(u: TestUser, room: string, counter = 1, clientMsgId = r
     sessionId: randomId(),
     chainKey: randomBytes(32),
     index: 0,
+    memberSeq,
     counter,
     clientMsgId,
     text: 'hello',

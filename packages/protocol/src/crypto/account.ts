@@ -25,48 +25,64 @@ export interface AccountSecrets {
   wrapKey: CryptoKey;
 }
 
+/** The password as PBKDF2 reads it: NFKC, so one password typed on two keyboards is one password. */
+export const passwordBytes = (password: string): Uint8Array => utf8(password.normalize('NFKC'));
+
 export async function deriveAccountSecrets(
   password: string,
   salt: Uint8Array,
   kdf: KdfParams,
 ): Promise<AccountSecrets> {
   if (salt.length < 16) throw new RangeError('salt must be at least 16 bytes');
+  // [K2] A floor the caller cannot talk its way under: a server asking for fewer iterations wants a cheap guess.
+  if (!Number.isSafeInteger(kdf.iterations) || kdf.iterations < MIN_PBKDF2_ITERATIONS)
+    throw new RangeError(`PBKDF2 iterations ${kdf.iterations} are below the minimum of ${MIN_PBKDF2_ITERATIONS}`);
   const masterKey = await pbkdf2Sha256({
-    password: utf8(password.normalize('NFKC')),
+    password: passwordBytes(password),
     salt,
     iterations: kdf.iterations,
     length: 32,
   });
+  return accountSecretsFrom(masterKey);
+}
+
+/** authKey and wrapKey from the PBKDF2 master key: two HKDF labels, so neither reveals the other. */
+export async function accountSecretsFrom(masterKey: Uint8Array): Promise<AccountSecrets> {
   const empty = new Uint8Array(0);
   const authKey = await hkdfSha256({ ikm: masterKey, salt: empty, info: utf8('parley/auth/v1'), length: 32 });
   const wrapRaw = await hkdfSha256({ ikm: masterKey, salt: empty, info: utf8('parley/wrap/v1'), length: 32 });
   return { authKey, wrapKey: await importAesKey(wrapRaw) };
 }
 
-const wrapAad = (userId: string, purpose: Purpose) => canonical('wrap', [userId, purpose]);
+/**
+ * [K7] The wrap binds the user, the purpose and the public key (SPKI, b64u) the private key belongs to: a
+ * server that serves other public keys beside the user's wrapped private keys makes the unwrap fail.
+ */
+const wrapAad = (o: { userId: string; purpose: Purpose; publicKey: string }) =>
+  canonical('wrap', [o.userId, o.purpose, fromB64u(o.publicKey)]);
 
 export async function wrapPrivateKey(
   wrapKey: CryptoKey,
   privateKey: CryptoKey,
-  opts: { userId: string; purpose: Purpose },
+  opts: { userId: string; purpose: Purpose; publicKey: string },
 ): Promise<Uint8Array> {
   const iv = randomBytes(12);
   const pkcs8 = await exportPkcs8(privateKey);
-  const ct = await aesGcmEncrypt(wrapKey, { iv, plaintext: pkcs8, aad: wrapAad(opts.userId, opts.purpose) });
+  const ct = await aesGcmEncrypt(wrapKey, { iv, plaintext: pkcs8, aad: wrapAad(opts) });
   return concatBytes(iv, ct);
 }
 
-/** Null when the wrapped key does not open under this wrapKey for this user and purpose. */
+/** Null when the wrapped key does not open under this wrapKey for this user, purpose and public key. */
 export async function unwrapPrivateKey(
   wrapKey: CryptoKey,
   wrapped: Uint8Array,
-  opts: { userId: string; purpose: Purpose; extractable?: boolean },
+  opts: { userId: string; purpose: Purpose; publicKey: string; extractable?: boolean },
 ): Promise<CryptoKey | null> {
   if (wrapped.length < 12 + 16) return null;
   const pkcs8 = await aesGcmDecrypt(wrapKey, {
     iv: wrapped.subarray(0, 12),
     ciphertext: wrapped.subarray(12),
-    aad: wrapAad(opts.userId, opts.purpose),
+    aad: wrapAad(opts),
   });
   return pkcs8 ? importPrivateKey(opts.purpose, pkcs8, opts.extractable ?? false) : null;
 }
@@ -90,14 +106,18 @@ export async function sealAccountKeys(
   pairs: UserKeyPairs,
   wrapKey: CryptoKey,
 ): Promise<AccountKeys> {
-  const part = async (purpose: Purpose, pair: CryptoKeyPair) => ({
-    public: toB64u(await exportSpki(pair.publicKey)),
-    wrappedPrivate: toB64u(await wrapPrivateKey(wrapKey, pair.privateKey, { userId, purpose })),
-  });
+  const part = async (purpose: Purpose, pair: CryptoKeyPair) => {
+    const publicKey = toB64u(await exportSpki(pair.publicKey));
+    const wrapped = await wrapPrivateKey(wrapKey, pair.privateKey, { userId, purpose, publicKey });
+    return { public: publicKey, wrappedPrivate: toB64u(wrapped) };
+  };
   return { signing: await part('signing', pairs.signing), encryption: await part('encryption', pairs.encryption) };
 }
 
-/** Opens the bundle from the login answer; null when the wrapKey (the password) is wrong. */
+/**
+ * Opens the bundle from the login answer; null when the wrapKey (the password) is wrong or, after a login the
+ * server accepted, when the bundle is not the one this password sealed (its public keys swapped [K7]).
+ */
 export async function openAccountKeys(
   userId: string,
   keys: AccountKeys,
@@ -107,11 +127,13 @@ export async function openAccountKeys(
   const signing = await unwrapPrivateKey(wrapKey, fromB64u(keys.signing.wrappedPrivate), {
     userId,
     purpose: 'signing',
+    publicKey: keys.signing.public,
     extractable,
   });
   const encryption = await unwrapPrivateKey(wrapKey, fromB64u(keys.encryption.wrappedPrivate), {
     userId,
     purpose: 'encryption',
+    publicKey: keys.encryption.public,
     extractable,
   });
   return signing && encryption ? { signing, encryption } : null;

@@ -11,7 +11,7 @@ import {
   rsaVerify,
   type AesKey,
 } from './primitives.ts';
-import { messageKey } from './ratchet.ts';
+import { keyCommitment, messageKey } from './ratchet.ts';
 
 export type UnsignedEnvelope = Omit<Envelope, 'signature'>;
 
@@ -26,8 +26,10 @@ export const messageBytes = (e: UnsignedEnvelope, sender: string): Uint8Array =>
     sender,
     fromB64u(e.sessionId),
     e.index,
+    e.memberSeq,
     fromB64u(e.iv),
     fromB64u(e.ciphertext),
+    fromB64u(e.commit),
     fromB64u(e.clientMsgId),
     e.counter,
   ]);
@@ -40,6 +42,8 @@ export interface SealMessageOptions {
   /** Chain key at `index`: the caller advances its outbound session afterwards. */
   chainKey: Uint8Array;
   index: number;
+  /** [M11] The seq of the membership change the recipients were chosen at (the verified fold's latest). */
+  memberSeq: number;
   counter: number;
   clientMsgId: string;
   text: string;
@@ -48,7 +52,8 @@ export interface SealMessageOptions {
 export async function sealMessage(o: SealMessageOptions): Promise<Envelope> {
   const iv = randomBytes(12);
   const plaintext = utf8(JSON.stringify({ text: o.text }));
-  const ciphertext = await aesGcmEncrypt(await messageKey(o.chainKey), {
+  const [key, commit] = await Promise.all([messageKey(o.chainKey), keyCommitment(o.chainKey)]);
+  const ciphertext = await aesGcmEncrypt(key, {
     iv,
     plaintext,
     aad: messageAad({ room: o.room, sessionId: o.sessionId, index: o.index }, o.sender),
@@ -58,8 +63,10 @@ export async function sealMessage(o: SealMessageOptions): Promise<Envelope> {
     room: o.room,
     sessionId: o.sessionId,
     index: o.index,
+    memberSeq: o.memberSeq,
     iv: toB64u(iv),
     ciphertext: toB64u(ciphertext),
+    commit: toB64u(commit),
     clientMsgId: o.clientMsgId,
     counter: o.counter,
   };
@@ -82,24 +89,35 @@ export function messageSignatureInput(e: Envelope, sender: string): { signature:
   return { signature: fromB64u(signature), data: messageBytes(unsigned, sender) };
 }
 
-/** Decrypts with the message key for `e.index`; null when tampered (the AEAD tag fails). */
+/**
+ * Decrypts with the message key for `e.index`; null when tampered: the key commitment [M9] does not match
+ * this chain key, or the AEAD tag fails.
+ */
 export async function openMessage(
   e: Envelope,
   sender: string,
   chainKeyAtIndex: Uint8Array,
 ): Promise<{ text: string } | null> {
-  return openMessageWithKey(e, sender, await messageKey(chainKeyAtIndex));
+  const [key, commit] = await Promise.all([messageKey(chainKeyAtIndex), keyCommitment(chainKeyAtIndex)]);
+  return openMessageWithKey(e, sender, key, commit);
+}
+
+/** [M9] True when the envelope's signed commitment is the one of this chain key (not secret: no timing care). */
+export function commitsTo(e: Envelope, commit: Uint8Array): boolean {
+  return e.commit === toB64u(commit);
 }
 
 /**
- * Like openMessage, with the message key of `e.index` already derived (raw, or imported once as an AES-GCM
- * key by a reader that keeps it for reading the message again).
+ * Like openMessage, with the message key and key commitment of `e.index` already derived (the key raw, or
+ * imported once as an AES-GCM key by a reader that keeps it for reading the message again).
  */
 export async function openMessageWithKey(
   e: Envelope,
   sender: string,
   key: AesKey,
+  commit: Uint8Array,
 ): Promise<{ text: string } | null> {
+  if (!commitsTo(e, commit)) return null;
   const plaintext = await aesGcmDecrypt(key, {
     iv: fromB64u(e.iv),
     ciphertext: fromB64u(e.ciphertext),

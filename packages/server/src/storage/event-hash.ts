@@ -75,8 +75,10 @@ function signedMessage(e: Envelope, sender: string): Nested {
     sender,
     new B64u(e.sessionId),
     e.index,
+    e.memberSeq,
     new B64u(e.iv),
     new B64u(e.ciphertext),
+    new B64u(e.commit),
     new B64u(e.clientMsgId),
     e.counter,
   ]);
