@@ -43,7 +43,11 @@ export interface Adversary {
   sent: { user: string; method: string; url: string; body: Json }[];
   /** Frames the SDK sends on its sockets, parsed. */
   sentFrames: { user: string; frame: Json }[];
-  client(user: string): ParleyClient;
+  /**
+   * A client of `user` (the name the traffic is logged under). `store`: a store to share with another client,
+   * as one browser or --home does; `cookies`: a browser-like cookie session, the jar kept by the network.
+   */
+  client(user: string, opts?: { store?: MemoryKeyStore; cookies?: boolean }): ParleyClient;
   stores: Map<string, MemoryKeyStore>;
   close(): Promise<void>;
 }
@@ -60,13 +64,14 @@ export async function adversary(): Promise<Adversary> {
     sent: [],
     sentFrames: [],
     stores: new Map(),
-    client: (user) => {
-      const store = new MemoryKeyStore();
+    client: (user, opts = {}) => {
+      const store = opts.store ?? new MemoryKeyStore();
       a.stores.set(user, store);
       return createClient({
         server: server.url,
         store,
-        ...network(a, user),
+        ...network(a, user, opts.cookies ?? false),
+        auth: opts.cookies ? 'cookie' : 'bearer',
         reconnectMinMs: 50,
         reconnectMaxMs: 200,
         // A short wait for heads [M5] keeps the stripped-head attacks quick; the server signs every 100 ms.
@@ -81,12 +86,18 @@ export async function adversary(): Promise<Adversary> {
   return a;
 }
 
-function network(a: Adversary, user: string): Pick<ClientOptions, 'fetch' | 'webSocket'> {
+function network(a: Adversary, user: string, cookies: boolean): Pick<ClientOptions, 'fetch' | 'webSocket'> {
+  // A browser's cookie jar, in the few lines Node's fetch lacks: the session cookie, sent back on every request.
+  let cookie: string | null = null;
   const f: typeof fetch = async (input, init) => {
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (typeof init?.body === 'string')
       a.sent.push({ user, method: init.method ?? 'GET', url, body: JSON.parse(init.body) });
-    const res = await fetch(input, init);
+    const headers = new Headers(init?.headers);
+    if (cookies && cookie) headers.set('cookie', cookie);
+    const res = await fetch(input, { ...init, headers });
+    const set = cookies ? res.headers.get('set-cookie') : null;
+    if (set) cookie = set.split(';')[0]!;
     if (!a.http || res.status === 204) return res;
     const text = await res.text();
     const body = text ? JSON.parse(text) : null;

@@ -91,7 +91,7 @@ async function withForgedLog<T>(
 }
 
 async function fetchLog(room: string) {
-  const token = (await a.stores.get('alice')!.get<{ token: string }>('session'))!.token;
+  const token = (await a.stores.get('alice')!.get<{ token: string }>('alice/session'))!.token;
   const res = await fetch(`${a.url}/api/rooms/${room}/events?after=0&limit=500`, {
     headers: { authorization: `Bearer ${token}` },
   });
@@ -358,7 +358,7 @@ describe('[R2] membership the server made up (the 2022 Matrix attack)', () => {
 describe('[K6] [M2] a swapped public key', () => {
   it('raises keychange, and the room key still goes only to the pinned key', async () => {
     await alice.contact('bob'); // pinned on first sight
-    const token = (await a.stores.get('alice')!.get<{ token: string }>('session'))!.token;
+    const token = (await a.stores.get('alice')!.get<{ token: string }>('alice/session'))!.token;
     const malloryKeys = await (
       await fetch(`${a.url}/api/users/mallory/keys`, { headers: { authorization: `Bearer ${token}` } })
     ).json();
@@ -380,7 +380,7 @@ describe('[K6] [M2] a swapped public key', () => {
       .flatMap((s) => s.body.shares)
       .find((x: any) => x.recipient === 'bob');
     expect(share).toBeDefined();
-    const account = async (u: string) => (await a.stores.get(u)!.get<{ encryption: CryptoKey }>('account'))!;
+    const account = async (u: string) => (await a.stores.get(u)!.get<{ encryption: CryptoKey }>(`${u}/account`))!;
     expect(await rsaDecrypt((await account('mallory')).encryption, fromB64u(share.ciphertext))).toBeNull();
     expect(await rsaDecrypt((await account('bob')).encryption, fromB64u(share.ciphertext))).not.toBeNull();
     expect((await bob.history(room.id)).map((m) => m.status)).toEqual(['ok']);
@@ -389,7 +389,7 @@ describe('[K6] [M2] a swapped public key', () => {
 
 describe('[M2] key shares the server makes up or redirects', () => {
   async function sharesFor(user: string) {
-    const token = (await a.stores.get(user)!.get<{ token: string }>('session'))!.token;
+    const token = (await a.stores.get(user)!.get<{ token: string }>(`${user}/session`))!.token;
     return (await (await fetch(`${a.url}/api/shares`, { headers: { authorization: `Bearer ${token}` } })).json())
       .shares as any[];
   }
@@ -402,11 +402,11 @@ describe('[M2] key shares the server makes up or redirects', () => {
     const sessionId = msg.content.sessionId;
     const genuineForCarol = (await sharesFor('carol')).find((s) => s.room === roomA);
     const genuineForBob = (await sharesFor('bob')).find((s) => s.room === roomA);
-    const malloryAccount = (await a.stores.get('mallory')!.get<{ signing: CryptoKey }>('account'))!;
+    const malloryAccount = (await a.stores.get('mallory')!.get<{ signing: CryptoKey }>('mallory/account'))!;
     const bobKeys = await (
       await fetch(`${a.url}/api/users/bob/keys`, {
         headers: {
-          authorization: `Bearer ${(await a.stores.get('bob')!.get<{ token: string }>('session'))!.token}`,
+          authorization: `Bearer ${(await a.stores.get('bob')!.get<{ token: string }>('bob/session'))!.token}`,
         },
       })
     ).json();
@@ -520,8 +520,8 @@ describe('[M1] [M6] a sender that makes its readers spin', () => {
     const room = (await mallory.createRoom(`spin-${randomId().slice(0, 6)}`, { members: ['bob'] })).id;
     await mallory.send(room, 'hello');
     const store = a.stores.get('mallory')!;
-    const out = (await store.get<{ sessionId: string; chainKey: string }>(`out:${room}`))!;
-    const { signing } = (await store.get<{ signing: CryptoKey }>('account'))!;
+    const out = (await store.get<{ sessionId: string; chainKey: string }>(`mallory/out:${room}`))!;
+    const { signing } = (await store.get<{ signing: CryptoKey }>('mallory/account'))!;
     await bob.connect();
     const live = new Promise<any>((r) => bob.on('message', (m) => m.room === room && m.seq > 0 && r(m)));
     for (const index of [MAX_RATCHET_STEPS + 1, 0xffff_ffff]) {
@@ -537,7 +537,7 @@ describe('[M1] [M6] a sender that makes its readers spin', () => {
         clientMsgId: randomId(),
         text: 'spin',
       });
-      const token = (await store.get<{ token: string }>('session'))!.token;
+      const token = (await store.get<{ token: string }>('mallory/session'))!.token;
       const res = await fetch(`${a.url}/api/chat`, {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },

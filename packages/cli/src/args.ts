@@ -16,6 +16,8 @@ export interface Invocation {
   members: string[];
   limit: number | null;
   count: number | null;
+  /** `verify USER --safety-number N`: pin only if the current keys give N. */
+  safetyNumber: string | null;
 }
 
 function positiveInt(name: string, value: string | undefined): number | null {
@@ -36,6 +38,7 @@ const OPTIONS = {
   member: { type: 'string', multiple: true, default: [] as string[] },
   limit: { type: 'string' },
   count: { type: 'string' },
+  'safety-number': { type: 'string' },
 } satisfies ParseArgsConfig['options'];
 
 const isStringOption = (name: string): boolean =>
@@ -83,6 +86,7 @@ export function parseInvocation(argv: string[], env: NodeJS.ProcessEnv): Invocat
     members: v.member,
     limit: positiveInt('limit', v.limit),
     count: positiveInt('count', v.count),
+    safetyNumber: v['safety-number'] ?? null,
   };
 }
 
@@ -100,7 +104,8 @@ commands:
   read ROOM [--limit N]         history, decrypted and verified, oldest first
   listen [ROOM...] [--count N]  live messages until interrupted or N arrived
   fingerprint [USER]            your (or USER's) key fingerprint and your safety number
-  verify USER                   mark USER's current keys as verified
+  verify USER [--safety-number N]   mark USER's keys verified; prints the safety number it pins, and with
+                                --safety-number pins only if the keys give N
   passwd                        change your password
 
 ROOM is a room id or the name of a room you are in ("general").

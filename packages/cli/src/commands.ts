@@ -2,7 +2,7 @@
 import type { ParleyClient } from '@parley/sdk';
 import type { Invocation } from './args.ts';
 import { CliError } from './errors.ts';
-import { printMessage, type Out } from './output.ts';
+import { printMessage, safe, type Out } from './output.ts';
 import { askHidden, password } from './prompt.ts';
 import { clientFor, rememberUser, signedIn, whichUser } from './session.ts';
 import { printWarning } from './warnings.ts';
@@ -67,7 +67,7 @@ export const commands: Record<string, Command> = {
   rooms: withClient(async (c, _inv, out) => {
     for (const r of await c.rooms()) {
       const data = { id: r.id, name: r.name, public: r.public, role: r.role, headSeq: r.headSeq };
-      out.print(`${r.id}  ${r.name}${r.public ? ' (public)' : ''}  ${r.role ?? ''}`, data);
+      out.print(`${r.id}  ${safe(r.name)}${r.public ? ' (public)' : ''}  ${r.role ?? ''}`, data);
     }
   }),
   'create-room': withClient(async (c, inv, out) => {
@@ -78,17 +78,17 @@ export const commands: Record<string, Command> = {
     const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));
     const user = arg(inv, 1, 'USER');
     await c.invite(room.id, user);
-    out.print(`invited ${user} to ${room.name}`, { room: room.id, user });
+    out.print(`invited ${user} to ${safe(room.name)}`, { room: room.id, user });
   }),
   join: withClient(async (c, inv, out) => {
     const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));
     await c.join(room.id);
-    out.print(`joined ${room.name}`, { room: room.id, name: room.name });
+    out.print(`joined ${safe(room.name)}`, { room: room.id, name: room.name });
   }),
   leave: withClient(async (c, inv, out) => {
     const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));
     await c.leave(room.id);
-    out.print(`left ${room.name}`, { room: room.id, name: room.name });
+    out.print(`left ${safe(room.name)}`, { room: room.id, name: room.name });
   }),
   send: withClient(async (c, inv, out) => {
     const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));
@@ -111,13 +111,23 @@ export const commands: Record<string, Command> = {
     const info = await c.contact(inv.args[0] ?? c.user ?? '');
     const lines = [`${info.user}: ${info.fingerprint}${info.verified ? ' (verified)' : ''}`];
     if (info.safetyNumber) lines.push(`safety number: ${info.safetyNumber}`);
-    if (info.keyChanged) lines.push(`WARNING: ${info.user}'s keys CHANGED since you first saw them`);
+    if (info.keyChanged) {
+      lines.push(`WARNING: ${info.user}'s keys CHANGED since you first saw them`);
+      lines.push(`new fingerprint: ${info.newFingerprint ?? '-'}`);
+      if (info.newSafetyNumber) lines.push(`new safety number: ${info.newSafetyNumber}`);
+    }
     out.print(lines.join('\n'), { ...info });
   }),
   verify: withClient(async (c, inv, out) => {
     const user = arg(inv, 0, 'USER');
-    await c.verify(user);
-    const info = await c.contact(user);
+    // [K6] With --safety-number, only the keys that give that number are pinned. Without it, the number of the
+    // keys served now (the new ones after a change) is the one pinned, and it is printed.
+    let shown = inv.safetyNumber;
+    if (shown === null) {
+      const info = await c.contact(user);
+      shown = (info.keyChanged ? info.newSafetyNumber : info.safetyNumber) ?? '';
+    }
+    const info = await c.verify(user, shown);
     out.print(`${info.user}'s keys are now marked verified (safety number ${info.safetyNumber ?? '-'})`, {
       ...info,
     });

@@ -25,10 +25,14 @@ const STATUS_TEXT: Record<Exclude<DecryptedMessage['status'], 'ok'>, string> = {
   replayed: 'REJECTED: replayed message',
 };
 
-/** Message text is printed as text; control characters are escaped so a message cannot drive the terminal. */
+/**
+ * Text other people chose (message text, room names) is printed as text: control characters (newlines too, so
+ * one message is one line) and bidirectional overrides are escaped, so it can neither drive the terminal, nor
+ * hide or fake the lines after it.
+ */
 export const safe = (text: string) =>
   text.replace(
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
+    /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/gu,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 
@@ -36,7 +40,7 @@ export function printMessage(out: Out, m: DecryptedMessage, roomName: string): v
   const ts = new Date(m.ts).toISOString();
   const body = m.status === 'ok' ? safe(m.text ?? '') : `[${STATUS_TEXT[m.status]}]`;
   const mark = m.senderVerified ? '✓' : '';
-  out.print(`${ts} #${roomName} ${m.seq} ${m.sender}${mark}: ${body}`, {
+  out.print(`${ts} #${safe(roomName)} ${m.seq} ${m.sender}${mark}: ${body}`, {
     room: m.room,
     roomName,
     seq: m.seq,

@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createClient, MemoryKeyStore } from '@parley/sdk';
+import { nodeWebSocket } from '@parley/sdk/node';
 import { startServer } from '@parley/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -119,9 +121,92 @@ describe('parley CLI', () => {
     const fp = await run(['--user', 'bob', 'fingerprint', 'alice', '--json']);
     expect(fp.code).toBe(0);
     expect(JSON.parse(fp.stdout)).toMatchObject({ user: 'alice', verified: false, keyChanged: false });
-    const v = await run(['--user', 'bob', 'verify', 'alice']);
+    const number = JSON.parse(fp.stdout).safetyNumber as string;
+    // [K6] --safety-number pins only when the current keys give that number.
+    const wrong = await run(['--user', 'bob', 'verify', 'alice', '--safety-number', '12345'.repeat(12)]);
+    expectFailure(wrong, /^parley: the safety number does not match alice's keys: nothing was marked verified$/);
+    const still = await run(['--user', 'bob', 'fingerprint', 'alice', '--json']);
+    expect(JSON.parse(still.stdout)).toMatchObject({ verified: false });
+    const v = await run(['--user', 'bob', 'verify', 'alice', '--safety-number', number.replace(/ /g, '')]);
     expect(v.code).toBe(0);
-    expect(v.stdout).toMatch(/verified \(safety number (\d{5} ){11}\d{5}\)/);
+    // It prints the number it pinned.
+    expect(v.stdout.trim()).toBe(`alice's keys are now marked verified (safety number ${number})`);
+    const plain = await run(['--user', 'alice', 'verify', 'bob', '--json']);
+    expect(JSON.parse(plain.stdout)).toMatchObject({ user: 'bob', verified: true, safetyNumber: number });
+  });
+
+  it(
+    'a reader at the end of a slow pipe gets every line, and the exit status after them',
+    { timeout: 120_000 },
+    async () => {
+      const sender = createClient({ server: server.url, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
+      await sender.register('piper', PASSWORD);
+      const room = await sender.createRoom('pipe', { members: ['alice'] });
+      // 150 lines of ~1 KiB: more than twice what a pipe holds.
+      const count = 150;
+      await sender.connect();
+      for (let i = 0; i < count; i++) await sender.send(room.id, `line ${i} ${'x'.repeat(1000)}`);
+      await sender.logout();
+      // The reader does not read for a while: the pipe fills (64 KiB) and the rest waits in the process.
+      const child = spawn(
+        process.execPath,
+        [
+          BIN,
+          '--server',
+          server.url,
+          '--home',
+          home,
+          '--user',
+          'alice',
+          'read',
+          room.id,
+          '--limit',
+          String(count),
+        ],
+        {
+          env: { ...process.env, PARLEY_PASSWORD: PASSWORD, PARLEY_SERVER: '', PARLEY_USER: '' },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      child.stdout.pause();
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      const closed = new Promise((resolve) => child.stdout.once('close', resolve));
+      await new Promise((r) => setTimeout(r, 3000));
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      child.stdout.resume();
+      const code = await exited;
+      await closed;
+      expect(code).toBe(0);
+      const lines = text.trim().split('\n');
+      expect(lines).toHaveLength(count);
+      expect(lines.at(-1)).toContain(`piper: line ${count - 1} `);
+    },
+  );
+
+  it('text other people chose is printed with its control characters escaped; hostile room names are refused', async () => {
+    const sender = createClient({ server: server.url, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
+    await sender.register('hostile', PASSWORD);
+    const room = await sender.createRoom('ansi', { members: ['alice'] });
+    await sender.send(room.id, 'hi\u001b[2J\u001b[8mhidden\ninjected line\u202eevil');
+    await sender.send(room.id, 'after');
+    const read = await run(['--user', 'alice', 'read', room.id]);
+    expect(read.code).toBe(0);
+    expect(read.stdout).not.toMatch(/[\u001b\u202e]/);
+    const lines = read.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain('hostile: hi\\u001b[2J\\u001b[8mhidden\\u000ainjected line\\u202eevil');
+    expect(lines[1]).toContain('hostile: after');
+    // --json keeps the text exactly, as data.
+    const json = await run(['--user', 'alice', 'read', room.id, '--json']);
+    expect(JSON.parse(json.stdout.split('\n')[0]!).text).toBe(
+      'hi\u001b[2J\u001b[8mhidden\ninjected line\u202eevil',
+    );
+    for (const name of ['ops\u001b[8m', 'gnp\u202egeneral']) {
+      const r = await run(['--user', 'alice', 'create-room', name]);
+      expectFailure(r, /^parley: room name must not contain control or bidirectional-override characters$/);
+    }
+    await sender.logout();
   });
 
   it('exit 1 with one line on stderr: wrong password', async () => {

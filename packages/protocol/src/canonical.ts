@@ -15,6 +15,7 @@ export const CANONICAL_LABELS = [
   'msg-aad',
   'msg',
   'share',
+  'own-key-proof',
 ] as const;
 export type CanonicalLabel = (typeof CANONICAL_LABELS)[number];
 

@@ -52,6 +52,19 @@ export const accountKeys = z.strictObject({
 export type AccountKeys = z.infer<typeof accountKeys>;
 
 // ---- membership [R2] ----
+/**
+ * Characters a room name may not hold: controls (C0, DEL, C1), which drive terminals, and the bidirectional
+ * marks and overrides, which make a name read as something else (and reorder the text after it).
+ */
+export const UNSAFE_NAME_CHARACTERS = /[\p{Cc}\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/u;
+export const roomName = z
+  .string()
+  .min(1)
+  .max(64)
+  // Signed as UTF-8: a lone surrogate would encode as U+FFFD, so two names would share one signature.
+  .refine((s) => !/\p{Cs}/u.test(s), 'must be well-formed Unicode')
+  .refine((s) => !UNSAFE_NAME_CHARACTERS.test(s), 'must not contain control or bidirectional-override characters');
+
 export const MEMBER_TYPES = ['create', 'invite', 'join', 'leave', 'kick', 'promote'] as const;
 export type MemberType = (typeof MEMBER_TYPES)[number];
 export const memberEvent = z.strictObject({
@@ -62,13 +75,7 @@ export const memberEvent = z.strictObject({
   target: z.union([userId, z.literal(SERVER_ACTOR)]),
   eventId: id16,
   ts,
-  // Signed as UTF-8: a lone surrogate would encode as U+FFFD, so two names would share one signature.
-  name: z
-    .string()
-    .min(1)
-    .max(64)
-    .refine((s) => !/\p{Cs}/u.test(s), 'must be well-formed Unicode')
-    .optional(),
+  name: roomName.optional(),
   public: z.boolean().optional(),
   signature,
 });
@@ -133,15 +140,26 @@ export type Head = z.infer<typeof head>;
 
 // ---- HTTP bodies ----
 export const preloginRequest = z.strictObject({ username: z.string().min(1).max(64) });
+/**
+ * How the client holds its session: `cookie` (browsers: the token stays in the HttpOnly cookie and is not put in
+ * the answer, where script could read it) or `bearer` (the CLI and bots, the default).
+ */
+export const sessionKind = z.enum(['cookie', 'bearer']);
+export type SessionKind = z.infer<typeof sessionKind>;
 export const registerRequest = z.strictObject({
   username: userId,
   salt: b64uBytes(16),
   kdf: kdfParams,
   authKey: b64uBytes(32),
   keys: accountKeys,
+  session: sessionKind.optional(),
 });
 export type RegisterRequest = z.infer<typeof registerRequest>;
-export const loginRequest = z.strictObject({ username: z.string().min(1).max(64), authKey: b64uBytes(32) });
+export const loginRequest = z.strictObject({
+  username: z.string().min(1).max(64),
+  authKey: b64uBytes(32),
+  session: sessionKind.optional(),
+});
 export type LoginRequest = z.infer<typeof loginRequest>;
 export const passwordChangeRequest = z.strictObject({
   authKey: b64uBytes(32),
@@ -162,7 +180,8 @@ export const sharesAckRequest = z.strictObject({ ids: z.array(z.number().int()).
 export const serverKeyInfo = z.strictObject({ spki, fingerprint: z.string() });
 export const loginResponse = z.strictObject({
   user: userId,
-  token: z.string(),
+  /** Absent for cookie sessions. */
+  token: z.string().optional(),
   csrfToken: z.string(),
   keys: accountKeys,
   serverKey: serverKeyInfo,
@@ -176,7 +195,7 @@ export const preloginResponse = z.object({ salt: b64uBytes(16), kdf: kdfParams }
 export type PreloginResponse = z.infer<typeof preloginResponse>;
 export const roomSummary = z.object({
   id: roomId,
-  name: z.string().min(1).max(64),
+  name: roomName,
   public: z.boolean(),
   role: z.enum(['admin', 'member']).nullable().optional(),
   headSeq: seq.optional(),

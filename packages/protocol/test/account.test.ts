@@ -15,6 +15,7 @@ import {
   exportPkcs8,
   exportSpki,
   fromB64u,
+  keyPairsMatch,
   generateUserKeyPairs,
   isSuiteRsaKey,
   openAccountKeys,
@@ -179,5 +180,23 @@ describe('wrapped private keys', () => {
     };
     expect(await openAccountKeys('alice', swapped, mine.wrapKey)).toBeNull();
     expect(fromB64u(bundle.signing.wrappedPrivate).length).toBeGreaterThan(12 + 16);
+  });
+
+  it('[K7] keyPairsMatch: true for the halves of the private keys, false for any other public key', async () => {
+    const spki = async (k: CryptoKey) => toB64u(await exportSpki(k));
+    const own = {
+      signing: await spki(pairs.signing.publicKey),
+      encryption: await spki(pairs.encryption.publicKey),
+    };
+    const privates = { signing: pairs.signing.privateKey, encryption: pairs.encryption.privateKey };
+    expect(await keyPairsMatch(own, privates)).toBe(true);
+    const stranger = await generateUserKeyPairs();
+    expect(await keyPairsMatch({ ...own, signing: await spki(stranger.signing.publicKey) }, privates)).toBe(false);
+    expect(await keyPairsMatch({ ...own, encryption: await spki(stranger.encryption.publicKey) }, privates)).toBe(
+      false,
+    );
+    // Keys of the wrong purpose, and bytes that are no key at all.
+    expect(await keyPairsMatch({ signing: own.encryption, encryption: own.signing }, privates)).toBe(false);
+    expect(await keyPairsMatch({ ...own, signing: 'AAAA' }, privates)).toBe(false);
   });
 });

@@ -1,28 +1,34 @@
 // Accounts [K1] [K2] [K4] [K5] [S1]: keys are made and unwrapped here, in the client; the server gets only the
 // derived login secret and the wrapped private keys.
+import { z } from 'zod';
 import {
   DEFAULT_KDF,
+  MIN_PBKDF2_ITERATIONS,
   deriveAccountSecrets,
   exportPkcs8,
   fromB64u,
   generateUserKeyPairs,
   importPrivateKey,
+  keyPairsMatch,
   loginResponse,
+  meResponse,
   openAccountKeys,
+  parseWith,
+  preloginResponse,
   randomBytes,
   sealAccountKeys,
   toB64u,
   wrapPrivateKey,
   type AccountKeys,
   type LoginResponse,
+  type PreloginResponse,
   type Purpose,
 } from '@parley/protocol';
-import type { ApiSession } from './api.ts';
+import { badResponse, type Api, type ApiSession } from './api.ts';
 import { storeKey, type Ctx, type Me } from './context.ts';
 import { ParleyError, isParleyError } from './errors.ts';
 import type { Pins } from './pins.ts';
 import { normalizeUser } from './rooms.ts';
-import { meAnswer, preloginAnswer } from './schemas.ts';
 
 export type Progress = (step: string) => void;
 
@@ -60,6 +66,27 @@ export function checkPassword(password: string): void {
   }
 }
 
+/**
+ * [K8] The salt and KDF for a user, refused before anything is derived from the password when the server asks
+ * for fewer iterations than the protocol's floor: a cheap derivation is a cheap guess at the password.
+ */
+export async function fetchPrelogin(api: Api, user: string): Promise<PreloginResponse> {
+  const answer = await api.post('/api/prelogin', { username: user }, z.unknown());
+  const iterations = (answer as { kdf?: { iterations?: unknown } } | null)?.kdf?.iterations;
+  if (typeof iterations === 'number' && !(iterations >= MIN_PBKDF2_ITERATIONS)) {
+    throw new ParleyError(
+      'KDF_TOO_WEAK',
+      `the server offered a key derivation of ${iterations} iterations, below the minimum of ${MIN_PBKDF2_ITERATIONS}; your password was not used`,
+    );
+  }
+  const parsed = parseWith(preloginResponse, answer);
+  if (!parsed.ok) throw badResponse('/api/prelogin', parsed.error);
+  return parsed.value;
+}
+
+const ownKeysMismatch = () =>
+  new ParleyError('OWN_KEYS_MISMATCH', "the server's copy of your public keys does not match your private keys");
+
 /** A 401 from login or password change means the login secret (the password) did not match. */
 function wrongPassword(e: unknown): never {
   if (isParleyError(e) && e.status === 401) {
@@ -87,26 +114,43 @@ export class Account {
     progress('Sealing keys');
     const keys = await sealAccountKeys(user, pairs, secrets.wrapKey);
     progress('Creating account');
-    const body = { username: user, salt: toB64u(salt), kdf: DEFAULT_KDF, authKey: toB64u(secrets.authKey), keys };
+    const body = {
+      username: user,
+      salt: toB64u(salt),
+      kdf: DEFAULT_KDF,
+      authKey: toB64u(secrets.authKey),
+      keys,
+      session: this.sessionKind(),
+    };
     const answer = await this.ctx.api.post('/api/register', body, loginResponse);
-    await this.signedIn(answer, { signing: pairs.signing.privateKey, encryption: pairs.encryption.privateKey });
+    // [K7] The keys just made are ours; the answer's copy of them is not read.
+    await this.signedIn(
+      { ...answer, keys },
+      { signing: pairs.signing.privateKey, encryption: pairs.encryption.privateKey },
+    );
   }
 
   async login(username: string, password: string, progress: Progress): Promise<void> {
     const user = normalizeUser(username);
     progress('Fetching parameters');
-    const pre = await this.ctx.api.post('/api/prelogin', { username: user }, preloginAnswer);
+    const pre = await fetchPrelogin(this.ctx.api, user);
     progress('Deriving key');
     const secrets = await deriveAccountSecrets(password, fromB64u(pre.salt), pre.kdf);
     progress('Signing in');
-    const answer = await this.ctx.api
-      .post('/api/login', { username: user, authKey: toB64u(secrets.authKey) }, loginResponse)
-      .catch(wrongPassword);
+    const body = { username: user, authKey: toB64u(secrets.authKey), session: this.sessionKind() };
+    const answer = await this.ctx.api.post('/api/login', body, loginResponse).catch(wrongPassword);
     progress('Unlocking keys');
+    // The server accepted the login secret, so the password is right: keys that do not open, or public keys
+    // that are not the halves of the private ones, are keys the server swapped [K7].
     // JSON-only stores keep pkcs8, so only then are the keys unwrapped extractable.
     const keys = await openAccountKeys(user, answer.keys, secrets.wrapKey, !this.ctx.store.persistsCryptoKeys);
-    if (!keys) throw new ParleyError('WRONG_PASSWORD', 'wrong user name or password: the keys do not open');
+    const publicKeys = { signing: answer.keys.signing.public, encryption: answer.keys.encryption.public };
+    if (!keys || !(await keyPairsMatch(publicKeys, keys))) throw ownKeysMismatch();
     await this.signedIn(answer, keys);
+  }
+
+  private sessionKind(): 'cookie' | 'bearer' {
+    return this.ctx.api.auth;
   }
 
   async resume(): Promise<boolean> {
@@ -118,7 +162,7 @@ export class Account {
     if (!signing || !encryption) return false;
     this.ctx.api.setSession(session);
     try {
-      await this.ctx.api.get('/api/me', meAnswer);
+      await this.ctx.api.get('/api/me', meResponse);
     } catch (e) {
       if (!isParleyError(e) || e.status !== 401) throw e;
       this.ctx.api.setSession(null);
@@ -143,7 +187,7 @@ export class Account {
   async changePassword(current: string, next: string): Promise<void> {
     const me = this.ctx.me();
     checkPassword(next);
-    const pre = await this.ctx.api.post('/api/prelogin', { username: me.user }, preloginAnswer);
+    const pre = await fetchPrelogin(this.ctx.api, me.user);
     const cur = await deriveAccountSecrets(current, fromB64u(pre.salt), pre.kdf);
     const opened = await openAccountKeys(me.user, me.bundle, cur.wrapKey, true);
     if (!opened) throw new ParleyError('WRONG_PASSWORD', 'wrong current password');
@@ -176,8 +220,18 @@ export class Account {
     answer: LoginResponse,
     keys: { signing: CryptoKey; encryption: CryptoKey },
   ): Promise<void> {
+    // [K7] An own pin is never overwritten: keys that differ from it, even proven ones, refuse the sign-in.
+    await this.pins.pinOwn(answer.user, {
+      signing: answer.keys.signing.public,
+      encryption: answer.keys.encryption.public,
+    });
     await this.pins.pinServer(answer.serverKey.spki);
-    const session: StoredSession = { user: answer.user, token: answer.token, csrfToken: answer.csrfToken };
+    if (this.ctx.api.auth === 'bearer' && !answer.token) throw badResponse('/api/login', 'no session token');
+    const session: StoredSession = {
+      user: answer.user,
+      csrfToken: answer.csrfToken,
+      ...(answer.token === undefined ? {} : { token: answer.token }),
+    };
     const signing = await storedKey('signing', keys.signing, this.ctx.store.persistsCryptoKeys);
     const encryption = await storedKey('encryption', keys.encryption, this.ctx.store.persistsCryptoKeys);
     const account: StoredAccount = { user: answer.user, bundle: answer.keys, signing, encryption };
@@ -188,10 +242,6 @@ export class Account {
     const me = { signing: await use('signing', signing), encryption: await use('encryption', encryption) };
     if (!me.signing || !me.encryption) throw new ParleyError('BAD_RESPONSE', 'could not load the account keys');
     this.me = { user: answer.user, signing: me.signing, encryption: me.encryption, bundle: answer.keys };
-    await this.pins.pinOwn(answer.user, {
-      signing: answer.keys.signing.public,
-      encryption: answer.keys.encryption.public,
-    });
   }
 }
 

@@ -5,12 +5,14 @@ import { parseWith } from '@parley/protocol';
 import { ParleyError } from './errors.ts';
 
 export interface ApiSession {
-  token: string;
+  /** Bearer clients only: a browser's session token stays in its HttpOnly cookie. */
+  token?: string;
   csrfToken: string;
 }
 
 export interface Api {
   readonly server: string;
+  readonly auth: 'cookie' | 'bearer';
   setSession(session: ApiSession | null): void;
   readonly session: ApiSession | null;
   get<T>(path: string, schema: z.ZodType<T>): Promise<T>;
@@ -55,7 +57,7 @@ export function createApi(o: ApiOptions): Api {
   function headers(method: string, hasBody: boolean): Record<string, string> {
     const h: Record<string, string> = { accept: 'application/json' };
     if (hasBody) h['content-type'] = 'application/json';
-    if (session && o.auth === 'bearer') h.authorization = `Bearer ${session.token}`;
+    if (session?.token && o.auth === 'bearer') h.authorization = `Bearer ${session.token}`;
     if (session && o.auth === 'cookie' && method !== 'GET') h['x-csrf-token'] = session.csrfToken;
     return h;
   }
@@ -95,6 +97,7 @@ export function createApi(o: ApiOptions): Api {
 
   return {
     server: base,
+    auth: o.auth,
     get session() {
       return session;
     },

@@ -14,7 +14,7 @@ import { Outbound } from './outbound.ts';
 import { Pins } from './pins.ts';
 import { Rooms, normalizeUser } from './rooms.ts';
 import { SignedInStore } from './signed-in-store.ts';
-import { chatAnswer } from './schemas.ts';
+import { chatResponse } from '@parley/protocol';
 import { Timeline } from './timeline.ts';
 import { Verifier } from './verifier.ts';
 import type { ClientOptions, ConnectionState, ParleyClient, WebSocketFactory } from './types.ts';
@@ -68,7 +68,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     url: connectUrl(api.server),
     factory: options.webSocket ?? browserWebSocket,
     headers: (): Record<string, string> =>
-      auth === 'bearer' && api.session ? { authorization: `Bearer ${api.session.token}` } : {},
+      auth === 'bearer' && api.session?.token ? { authorization: `Bearer ${api.session.token}` } : {},
     reconnectMinMs: options.reconnectMinMs ?? 500,
     reconnectMaxMs: options.reconnectMaxMs ?? 15_000,
     resume: () => resumeMap(),
@@ -123,18 +123,37 @@ export function createClient(options: ClientOptions): ParleyClient {
     const r = await rooms.resolve(room);
     const envelope = await outbound.prepare(r.id, text);
     if (connection.state === 'online') return { seq: (await connection.sendEnvelope(envelope)).seq };
-    return { seq: (await api.post('/api/chat', { envelope }, chatAnswer)).seq };
+    return { seq: (await api.post('/api/chat', { envelope }, chatResponse)).seq };
   }
 
   /**
-   * A sign-in: the store is used again (logout closed it), and once a user is signed in, the checking worker
-   * starts loading while the first pages are fetched.
+   * A sign-in as `user`: their partition of the store is used (logout closed it, or another user had it), and
+   * once signed in, the checking worker starts loading while the first pages are fetched. A failed sign-in
+   * leaves the previous user's partition open, untouched.
    */
-  async function signedIn<T>(step: () => Promise<T>): Promise<T> {
-    store.open();
-    const result = await step();
-    if (account.me) verifier.warm();
+  async function signedIn<T>(user: string, step: () => Promise<T>): Promise<T> {
+    const previous = store.user;
+    if (previous !== user) forgetUser();
+    store.open(user);
+    let result: T;
+    try {
+      result = await step();
+    } catch (e) {
+      if (previous === null) store.close();
+      else store.open(previous);
+      throw e;
+    }
+    if (account.me) {
+      await store.remember();
+      verifier.warm();
+    }
     return result;
+  }
+
+  /** What the client holds in memory for the signed-in user: nothing of it may serve the next one. */
+  function forgetUser(): void {
+    inbound.forgetSessions();
+    pins.forgetVerified();
   }
 
   const client: ParleyClient = {
@@ -145,21 +164,23 @@ export function createClient(options: ClientOptions): ParleyClient {
       return connection.state;
     },
     register: async (username, password, onProgress = () => undefined) => {
-      await signedIn(() => account.register(username, password, onProgress));
+      await signedIn(normalizeUser(username), () => account.register(username, password, onProgress));
       onProgress('Joining general');
       const general = (await rooms.publicList()).find((r) => r.name === 'general');
       if (general) await rooms.act(general.id, 'join', ctx.me().user);
     },
     login: (username, password, onProgress = () => undefined) =>
-      signedIn(() => account.login(username, password, onProgress)),
-    resume: () => signedIn(() => account.resume()),
+      signedIn(normalizeUser(username), () => account.login(username, password, onProgress)),
+    resume: async () => {
+      const user = await store.lastUser();
+      return user ? signedIn(user, () => account.resume()) : false;
+    },
     logout: async () => {
       store.close();
       connection.stop();
       integrity.stop();
       verifier.stop();
-      inbound.forgetSessions();
-      pins.forgetVerified();
+      forgetUser();
       await account.logout();
     },
     changePassword: (current, next) => account.changePassword(current, next),
@@ -200,7 +221,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     chainHead: async (room) => integrity.chainHead((await rooms.resolveCached(room)).id),
     compareHead: (head) => integrity.compareHead(head),
     contact: (user) => pins.contact(normalizeUser(user)),
-    verify: (user) => pins.verify(normalizeUser(user)),
+    verify: (user, safetyNumber) => pins.verify(normalizeUser(user), safetyNumber),
   };
   return client;
 }

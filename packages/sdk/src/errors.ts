@@ -12,6 +12,9 @@ export const SDK_ERROR_CODES = [
   'SERVER_KEY_CHANGED',
   'INVALID_INPUT',
   'NOT_CONNECTED',
+  'KDF_TOO_WEAK',
+  'OWN_KEYS_MISMATCH',
+  'SAFETY_NUMBER_MISMATCH',
 ] as const;
 export type SdkErrorCode = (typeof SDK_ERROR_CODES)[number];
 

@@ -14,7 +14,7 @@ import type { Verifier, VerifyItem } from './verifier.ts';
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
 import type { Pins } from './pins.ts';
 import type { Rooms } from './rooms.ts';
-import { sharesAnswer } from './schemas.ts';
+import { sharesResponse } from '@parley/protocol';
 import type { DecryptedMessage, MessageStatus } from './types.ts';
 
 export interface InboundSession {
@@ -115,7 +115,7 @@ export class Inbound {
   }
 
   private async takeShares(kept: () => void): Promise<void> {
-    const { shares } = await this.ctx.api.get('/api/shares', sharesAnswer);
+    const { shares } = await this.ctx.api.get('/api/shares', sharesResponse);
     if (shares.length === 0) return kept();
     const opened = await this.queue.run(async () => {
       const me = this.ctx.me();

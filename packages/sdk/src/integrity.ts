@@ -18,7 +18,7 @@ import { HeadWatch } from './head-watch.ts';
 import { PAGE_LIMIT, fetchPage } from './log.ts';
 import { inPageLinks, type PageLinks } from './page-read.ts';
 import type { Pins } from './pins.ts';
-import type { EventsAnswer } from './schemas.ts';
+import type { EventsResponse } from '@parley/protocol';
 import type { ChainHead, HeadComparison, IntegrityWarning } from './types.ts';
 
 export interface IntegrityOptions {
@@ -78,7 +78,7 @@ export class Integrity {
    * A history answer: its events, then its heads; every event must end up covered by a valid head [M5].
    * `links`: the page's hashes and links, computed earlier (page-read.ts, for a page read ahead).
    */
-  async checkAnswer(page: EventsAnswer, links?: PageLinks): Promise<void> {
+  async checkAnswer(page: EventsResponse, links?: PageLinks): Promise<void> {
     await this.checkPage(page.events, links);
     await this.checkHeads(page.heads);
     const last = page.events.at(-1);
@@ -221,7 +221,7 @@ export class Integrity {
     await this.checkAnswer(await this.read(room, { after: from }, seq - from));
   }
 
-  private read(room: string, at: { after: number } | { before: number }, limit: number): Promise<EventsAnswer> {
+  private read(room: string, at: { after: number } | { before: number }, limit: number): Promise<EventsResponse> {
     return fetchPage(this.ctx.api, room, at, limit);
   }
 

@@ -1,7 +1,7 @@
 // Reading a room log page by page (GET /api/rooms/:id/events), oldest first.
 import type { RoomEvent } from '@parley/protocol';
 import type { Api } from './api.ts';
-import { eventsAnswer, type EventsAnswer } from './schemas.ts';
+import { eventsResponse, type EventsResponse } from '@parley/protocol';
 
 export const PAGE_LIMIT = 200;
 
@@ -13,8 +13,8 @@ export function pagePath(room: string, at: PagePosition, limit = PAGE_LIMIT): st
   return `/api/rooms/${encodeURIComponent(room)}/events?${where}&limit=${limit}`;
 }
 
-export function fetchPage(api: Api, room: string, at: PagePosition, limit = PAGE_LIMIT): Promise<EventsAnswer> {
-  return api.get(pagePath(room, at, limit), eventsAnswer);
+export function fetchPage(api: Api, room: string, at: PagePosition, limit = PAGE_LIMIT): Promise<EventsResponse> {
+  return api.get(pagePath(room, at, limit), eventsResponse);
 }
 
 /** Every event after `after` up to the head, in order. */

@@ -4,7 +4,7 @@
 // signature worker, so the page's thread only keeps the books, ratchets and decrypts; where no worker runs it
 // runs on the calling thread: one function, so one answer either way.
 import { eventInputs, fromB64u, nextChain, parseWith, sha256, type RoomEvent } from '@parley/protocol';
-import { eventsAnswer, type EventsAnswer } from './schemas.ts';
+import { eventsResponse, type EventsResponse } from '@parley/protocol';
 
 /** A page's event hashes and in-page chain links, by index. */
 export interface PageLinks {
@@ -26,7 +26,7 @@ export interface PageChecks {
 }
 
 export interface ReadPage extends PageChecks {
-  answer: EventsAnswer;
+  answer: EventsResponse;
 }
 
 export type PageReadResult = { ok: true; page: ReadPage } | { ok: false; error: string };
@@ -39,7 +39,7 @@ export async function readPage(text: string): Promise<PageReadResult> {
   } catch {
     return { ok: false, error: 'not JSON' };
   }
-  const parsed = parseWith(eventsAnswer, json);
+  const parsed = parseWith(eventsResponse, json);
   if (!parsed.ok) return parsed;
   const { events } = parsed.value;
   const inputs = events.map((ev) => eventInputs(ev));

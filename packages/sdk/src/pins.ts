@@ -10,7 +10,7 @@ import {
 } from '@parley/protocol';
 import { storeKey, type Ctx } from './context.ts';
 import { ParleyError, isParleyError } from './errors.ts';
-import { userKeysAnswer } from './schemas.ts';
+import { userKeysResponse } from '@parley/protocol';
 import type { ContactInfo } from './types.ts';
 
 export interface Pin extends PublicKeysB64 {
@@ -64,9 +64,19 @@ export class Pins {
     return this.serverKeyCache;
   }
 
+  /**
+   * [K7] Pins the signed-in user's own keys, which the caller has proven against the private keys. An own pin is
+   * never overwritten: other keys for oneself refuse the sign-in.
+   */
   async pinOwn(user: string, keys: PublicKeysB64): Promise<void> {
     const pin = await this.ctx.store.get<Pin>(storeKey.pin(user));
-    if (!pin || !sameKeys(pin, keys)) await this.ctx.store.set(storeKey.pin(user), { ...keys, verified: true });
+    if (pin && !sameKeys(pin, keys)) {
+      throw new ParleyError(
+        'OWN_KEYS_MISMATCH',
+        'your keys differ from the ones this device pinned for you: refusing to continue',
+      );
+    }
+    if (!pin || !pin.verified) await this.ctx.store.set(storeKey.pin(user), { ...keys, verified: true });
     this.forget(user);
   }
 
@@ -107,7 +117,7 @@ export class Pins {
     const pin = await this.ctx.store.get<Pin>(key);
     let served: PublicKeysB64;
     try {
-      served = await this.ctx.api.get(`/api/users/${encodeURIComponent(user)}/keys`, userKeysAnswer);
+      served = await this.ctx.api.get(`/api/users/${encodeURIComponent(user)}/keys`, userKeysResponse);
     } catch (e) {
       if (isParleyError(e) && e.status === 404) return pin ?? null;
       // Server unreachable or failing: the pin is what we trust anyway.
@@ -128,36 +138,81 @@ export class Pins {
     return updated;
   }
 
+  /**
+   * [K6] What a person compares: the fingerprint and safety number of the pinned keys and, after a key change,
+   * those of the keys the server serves now.
+   */
   async contact(user: string): Promise<ContactInfo> {
     const pin = await this.refresh(user);
     if (!pin) throw new ParleyError('NOT_FOUND', `no such user: ${user}`, 404);
+    return this.contactFromPin(user, pin);
+  }
+
+  private async numbers(
+    user: string,
+    keys: PublicKeysB64,
+  ): Promise<{ fingerprint: string; safetyNumber: string | null }> {
     const me = this.ctx.me();
     const mine = await this.ctx.store.get<Pin>(storeKey.pin(me.user));
-    const fp = formatFingerprint(await fingerprint(user, pin));
+    const fp = formatFingerprint(await fingerprint(user, keys));
     const sn =
       user === me.user || !mine
         ? null
-        : await safetyNumber({ userId: me.user, keys: mine }, { userId: user, keys: pin });
-    return { user, fingerprint: fp, safetyNumber: sn, verified: pin.verified, keyChanged: !!pin.changed };
+        : await safetyNumber({ userId: me.user, keys: mine }, { userId: user, keys });
+    return { fingerprint: fp, safetyNumber: sn };
   }
 
-  /** Marks the current keys verified; after a key change this accepts the new keys. */
-  async verify(user: string): Promise<void> {
-    const pin = await this.refresh(user);
+  /**
+   * [K6] Marks verified exactly the keys whose safety number the person was shown: the pinned keys, or after a
+   * key change the new ones. The keys are the ones this device holds, not fetched again here (only a user never
+   * seen before is fetched, and pinned only if the number matches), so the server cannot swap them between the
+   * display and the click. Any other number is SAFETY_NUMBER_MISMATCH and changes nothing.
+   */
+  async verify(user: string, shown: string): Promise<ContactInfo> {
+    if (user === this.ctx.me().user)
+      throw new ParleyError('INVALID_INPUT', 'there is no safety number with yourself');
+    const pin = (await this.ctx.store.get<Pin>(storeKey.pin(user))) ?? (await this.refresh(user));
     if (!pin) throw new ParleyError('NOT_FOUND', `no such user: ${user}`, 404);
-    const keys = pin.changed ?? pin;
-    await this.ctx.store.set(storeKey.pin(user), {
-      signing: keys.signing,
-      encryption: keys.encryption,
-      verified: true,
-    });
+    const digits = (n: string | null) => (n ?? '').replace(/\D/g, '');
+    const wanted = digits(shown);
+    const current = await this.numbers(user, pin);
+    const next = pin.changed ? await this.numbers(user, pin.changed) : null;
+    let keys: PublicKeysB64;
+    if (next && wanted.length > 0 && digits(next.safetyNumber) === wanted) keys = pin.changed!;
+    else if (wanted.length > 0 && digits(current.safetyNumber) === wanted) keys = pin;
+    else {
+      throw new ParleyError(
+        'SAFETY_NUMBER_MISMATCH',
+        `the safety number does not match ${user}'s keys: nothing was marked verified`,
+      );
+    }
+    const verified: Pin = { signing: keys.signing, encryption: keys.encryption, verified: true };
+    // Verifying the old keys keeps the warning about the new ones.
+    if (keys === pin && pin.changed) verified.changed = pin.changed;
+    await this.ctx.store.set(storeKey.pin(user), verified);
     this.forget(user);
+    return this.contactFromPin(user, verified);
   }
 
-  /** Logout: the verified flags read from the store are forgotten with it. */
+  private async contactFromPin(user: string, pin: Pin): Promise<ContactInfo> {
+    const info: ContactInfo = {
+      user,
+      ...(await this.numbers(user, pin)),
+      verified: pin.verified,
+      keyChanged: !!pin.changed,
+    };
+    if (!pin.changed) return info;
+    const next = await this.numbers(user, pin.changed);
+    return { ...info, newFingerprint: next.fingerprint, newSafetyNumber: next.safetyNumber };
+  }
+
+  /** Logout, or another user signs in: the pins and verified flags read from the store are forgotten with it. */
   forgetVerified(): void {
     this.epoch += 1;
     this.verified.clear();
+    this.cache.clear();
+    this.pending.clear();
+    this.serverKeyCache = null;
   }
 
   /** Whether the user's pinned keys are verified; read from the store once until the pin changes here. */

@@ -7,20 +7,24 @@ import {
   SERVER_ACTOR,
   USER_ID,
   applyMembership,
+  createRoomResponse,
+  memberEventResponse,
+  parseWith,
   randomId,
+  roomName,
+  roomsResponse,
   signMemberEvent,
   verifyMemberEvent,
   type MemberEvent,
   type MemberType,
   type RoomEvent,
   type RoomState,
+  type RoomSummary as RoomSummaryAnswer,
 } from '@parley/protocol';
-import type { z } from 'zod';
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
 import { ParleyError } from './errors.ts';
 import { fetchAfter } from './log.ts';
 import type { Pins } from './pins.ts';
-import { createRoomAnswer, memberAnswer, roomsAnswer, type roomSummary } from './schemas.ts';
 import type { Member, MembershipNotice, RoomSummary } from './types.ts';
 
 export interface Fold {
@@ -35,7 +39,7 @@ export interface Fold {
   memberSeq: number;
 }
 
-const toSummary = (r: z.infer<typeof roomSummary>): RoomSummary => ({
+const toSummary = (r: RoomSummaryAnswer): RoomSummary => ({
   id: r.id,
   name: r.name,
   public: r.public,
@@ -66,13 +70,13 @@ export class Rooms {
   ) {}
 
   async list(): Promise<RoomSummary[]> {
-    const rooms = (await this.ctx.api.get('/api/rooms', roomsAnswer)).rooms.map(toSummary);
+    const rooms = (await this.ctx.api.get('/api/rooms', roomsResponse)).rooms.map(toSummary);
     this.known = new Map(rooms.map((r) => [r.id, r]));
     return rooms;
   }
 
   async publicList(): Promise<RoomSummary[]> {
-    return (await this.ctx.api.get('/api/rooms/public', roomsAnswer)).rooms.map(toSummary);
+    return (await this.ctx.api.get('/api/rooms/public', roomsResponse)).rooms.map(toSummary);
   }
 
   /** A room the user is in by id or name; with `includePublic`, also a public room to join. */
@@ -96,12 +100,14 @@ export class Rooms {
 
   async create(name: string, opts: { public?: boolean; members?: string[] } = {}): Promise<RoomSummary> {
     const me = this.ctx.me();
+    const named = parseWith(roomName, name);
+    if (!named.ok) throw new ParleyError('INVALID_INPUT', `room name ${named.error}`);
     const room = randomId();
     const create = await this.sign({ type: 'create', room, target: me.user, name, public: opts.public ?? false });
     const targets = [...new Set((opts.members ?? []).map(normalizeUser))].filter((u) => u !== me.user);
     for (const t of targets) await this.requireUser(t);
     const invites = await Promise.all(targets.map((target) => this.sign({ type: 'invite', room, target })));
-    const answer = await this.ctx.api.post('/api/rooms', { create, invites }, createRoomAnswer);
+    const answer = await this.ctx.api.post('/api/rooms', { create, invites }, createRoomResponse);
     return toSummary(answer.room);
   }
 
@@ -109,7 +115,7 @@ export class Rooms {
   async act(room: string, type: Exclude<MemberType, 'create'>, target: string): Promise<void> {
     if (target !== this.ctx.me().user) await this.requireUser(target);
     const event = await this.sign({ type, room, target });
-    await this.ctx.api.post(`/api/rooms/${encodeURIComponent(room)}/members`, { event }, memberAnswer);
+    await this.ctx.api.post(`/api/rooms/${encodeURIComponent(room)}/members`, { event }, memberEventResponse);
     if ((type === 'leave' || type === 'kick') && target === this.ctx.me().user) {
       await this.ctx.store.delete(storeKey.outbound(room));
       await this.ctx.store.delete(storeKey.outboundPast(room));

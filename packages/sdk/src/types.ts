@@ -117,6 +117,9 @@ export interface ContactInfo {
   verified: boolean;
   /** The server served keys other than the pinned ones [K6]. */
   keyChanged: boolean;
+  /** After a key change: the new keys' fingerprint and safety number, to compare before verifying them. */
+  newFingerprint?: string;
+  newSafetyNumber?: string | null;
 }
 
 /**
@@ -223,6 +226,9 @@ export interface ParleyClient {
   compareHead(head: ChainHead): Promise<HeadComparison>;
 
   contact(user: string): Promise<ContactInfo>;
-  /** Marks the user's current keys verified (and accepts them after a key change). */
-  verify(user: string): Promise<void>;
+  /**
+   * [K6] Marks verified exactly the keys whose safety number was shown: `safetyNumber` is the number the person
+   * compared (the pinned keys', or after a key change the new keys'). Any other number is SAFETY_NUMBER_MISMATCH.
+   */
+  verify(user: string, safetyNumber: string): Promise<ContactInfo>;
 }

@@ -5,7 +5,7 @@
 // breaks), the same functions run here, with the same results.
 import { rsaVerify } from '@parley/protocol';
 import { readPage, type PageChecks, type PageReadResult } from './page-read.ts';
-import type { EventsAnswer } from './schemas.ts';
+import type { EventsResponse } from '@parley/protocol';
 import { WorkerChannel, type WorkerLike } from './worker-channel.ts';
 
 export interface VerifyItem {
@@ -23,7 +23,7 @@ export type WorkerJob =
   | { kind: 'page'; text: string };
 /** A page job's answer: the checks; `answer` when it was read on this thread (a worker's is parsed again). */
 export type PageCheckResult =
-  { ok: true; checks: PageChecks; answer?: EventsAnswer } | { ok: false; error: string };
+  { ok: true; checks: PageChecks; answer?: EventsResponse } | { ok: false; error: string };
 export interface WorkerRequest {
   id: number;
   job: WorkerJob;
@@ -78,7 +78,7 @@ export class Verifier {
     // The worker validated this very text, and JSON.parse is deterministic and the schemas transform nothing
     // (strict objects, no defaults): parsing it again here gives the value it validated, for less than the
     // cost of copying that value over from the worker.
-    const answer = r.answer ?? (JSON.parse(text) as EventsAnswer);
+    const answer = r.answer ?? (JSON.parse(text) as EventsResponse);
     return { ok: true, page: { ...r.checks, answer } };
   }
 

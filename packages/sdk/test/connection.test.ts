@@ -101,7 +101,7 @@ describe('live connection', () => {
     bobHttp.hooks.after = async (url, body) => {
       if (lost1 > 0 || !url.endsWith('/api/shares') || !body?.shares?.length) return body;
       lost1 = body.shares.length;
-      const token = (await bobStore.get<{ token: string }>('session'))!.token;
+      const token = (await bobStore.get<{ token: string }>(`${bob.user}/session`))!.token;
       const ids = body.shares.map((s: { id: number }) => s.id);
       const ack = await fetch(`${server.url}/api/shares/ack`, {
         method: 'POST',

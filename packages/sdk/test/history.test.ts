@@ -178,10 +178,10 @@ describe('history pages', () => {
     const { seq } = await alice.send(room.id, 'read me');
     await erin.logout();
     await erin.markRead(room.id, seq);
-    expect(await store.get('read-marks')).toBeUndefined();
+    expect(await store.get('erin/read-marks')).toBeUndefined();
     await erin.login('erin', PASSWORD);
     await erin.markRead(room.id, seq);
-    expect(await store.get('read-marks')).toEqual({ [room.id]: seq });
+    expect(await store.get('erin/read-marks')).toEqual({ [room.id]: seq });
     await erin.logout();
   });
 });

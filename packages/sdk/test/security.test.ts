@@ -33,7 +33,7 @@ describe('against a malicious server', () => {
     await alice.send(room.id, 'without carol');
     expect((await bob.history(room.id)).map((m) => m.text)).toEqual(['everyone', 'without carol']);
     // The server leaks the room to carol anyway (it reads with bob's session): the new session is not hers.
-    const bobToken = (await bobStore.get<{ token: string }>('session'))!.token;
+    const bobToken = (await bobStore.get<{ token: string }>(`${bob.user}/session`))!.token;
     carolNet.hooks.headers = (url, init) =>
       url.includes('/api/shares')
         ? undefined
@@ -98,8 +98,8 @@ describe('against a malicious server', () => {
   it('[M6] a signed message that does not decrypt under the shared key is shown as tampered', async () => {
     const room = await alice.createRoom('garbled', { members: ['bob'] });
     await alice.send(room.id, 'first');
-    const out = (await aliceStore.get<{ sessionId: string; index: number }>(`out:${room.id}`))!;
-    const account = (await aliceStore.get<{ signing: CryptoKey; bundle: AccountKeys }>('account'))!;
+    const out = (await aliceStore.get<{ sessionId: string; index: number }>(`${alice.user}/out:${room.id}`))!;
+    const account = (await aliceStore.get<{ signing: CryptoKey; bundle: AccountKeys }>(`${alice.user}/account`))!;
     const envelope = await sealMessage({
       room: room.id,
       sender: 'alice',
@@ -112,7 +112,7 @@ describe('against a malicious server', () => {
       clientMsgId: randomId(),
       text: 'garbage',
     });
-    const token = (await aliceStore.get<{ token: string }>('session'))!.token;
+    const token = (await aliceStore.get<{ token: string }>(`${alice.user}/session`))!.token;
     const res = await fetch(`${server.url}/api/chat`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -136,7 +136,10 @@ describe('against a malicious server', () => {
     expect(after.keyChanged).toBe(true);
     // Until the person decides, the pinned keys stay in use (and on display).
     expect(after.fingerprint).toBe(before.fingerprint);
-    await bob.verify('alice');
+    expect(after.safetyNumber).toBe(before.safetyNumber);
+    expect(after.newSafetyNumber).toMatch(/^(\d{5} ){11}\d{5}$/);
+    expect(after.newSafetyNumber).not.toBe(before.safetyNumber);
+    await bob.verify('alice', after.newSafetyNumber!);
     const accepted = await bob.contact('alice');
     expect(accepted).toMatchObject({ keyChanged: false, verified: true });
     expect(accepted.fingerprint).not.toBe(before.fingerprint);
@@ -144,7 +147,7 @@ describe('against a malicious server', () => {
   });
 
   async function bobKeysOf(user: string): Promise<object> {
-    const token = (await bobStore.get<{ token: string }>('session'))!.token;
+    const token = (await bobStore.get<{ token: string }>(`${bob.user}/session`))!.token;
     const res = await fetch(`${server.url}/api/users/${user}/keys`, {
       headers: { authorization: `Bearer ${token}` },
     });

@@ -123,7 +123,7 @@ async function historyText(): Promise<string> {
     const alice = await registered(api.url, 'alice', { store });
     const room = await alice.createRoom('pages');
     for (let i = 0; i < 10; i++) await alice.send(room.id, `message ${i}`);
-    const token = (await store.get<{ token: string }>('session'))!.token;
+    const token = (await store.get<{ token: string }>(`${alice.user}/session`))!.token;
     const path = `/api/rooms/${room.id}/events?before=${Number.MAX_SAFE_INTEGER}&limit=50`;
     const res = await fetch(`${api.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
     await alice.logout();

@@ -178,6 +178,26 @@ describe('the log', () => {
     expect((await api(h, 'POST', '/api/chat', { body: { envelope: env } })).status).toBe(401);
   });
 
+  it('a room name with control or bidirectional-override characters is a 400 that names the cause', async () => {
+    for (const name of ['ops\u001b[8m', 'line\nbreak', 'gnp\u202egeneral', 'a\u2066b', 'del\u007f']) {
+      const room = randomId();
+      const create = await member(alice, { type: 'create', room, target: alice.name, name, public: false });
+      const r = await api(h, 'POST', '/api/rooms', { token: alice.token, body: { create } });
+      expect(r.status, JSON.stringify(name)).toBe(400);
+      expect(r.body.error.code).toBe('BAD_REQUEST');
+      expect(r.body.error.message).toMatch(/must not contain control or bidirectional-override characters/);
+    }
+    const fine = randomId();
+    const create = await member(alice, {
+      type: 'create',
+      room: fine,
+      target: alice.name,
+      name: 'café ☕ 東京',
+      public: false,
+    });
+    expect((await api(h, 'POST', '/api/rooms', { token: alice.token, body: { create } })).status).toBe(201);
+  });
+
   it('a former member reads up to the seq it left at', async () => {
     const room = await createRoom(h, alice, { invite: [bob] });
     await api(h, 'POST', `/api/rooms/${room}/members`, {

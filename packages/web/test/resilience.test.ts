@@ -90,7 +90,14 @@ describe('the web client around the chat', () => {
     await warning.getByRole('button', { name: "Review bob's safety number" }).click();
     const dialog = alice.page.getByRole('dialog', { name: 'Safety number with bob' });
     await dialog.getByRole('alert').filter({ hasText: 'not the ones you saw before' }).waitFor();
-    await dialog.getByRole('button', { name: 'Mark as verified' }).click();
+    // [K6] The old and the new number, side by side; the button pins the keys of the new one.
+    const before = await dialog.getByTestId('safety-number').textContent();
+    const shown = await dialog.getByTestId('new-safety-number').textContent();
+    expect(shown).toMatch(/^\d{60}$/);
+    expect(shown).not.toBe(before);
+    await dialog.getByRole('button', { name: 'Mark new keys as verified' }).click();
     await expect.poll(() => warning.count()).toBe(0);
+    await expect.poll(() => dialog.getByTestId('safety-number').textContent()).toBe(shown);
+    await expect.poll(() => dialog.getByTestId('new-safety-number').count()).toBe(0);
   });
 });

@@ -1,5 +1,5 @@
 // Account key material [K1] [K2]: keys are made and unwrapped only in the client.
-import { toB64u, fromB64u, utf8 } from '../bytes.ts';
+import { toB64u, fromB64u, tryFromB64u, utf8, equalBytes } from '../bytes.ts';
 import { canonical } from '../canonical.ts';
 import type { AccountKeys, KdfParams } from '../wire.ts';
 import { MIN_PBKDF2_ITERATIONS } from '../wire.ts';
@@ -12,7 +12,12 @@ import {
   hkdfSha256,
   importAesKey,
   importPrivateKey,
+  importPublicKey,
   pbkdf2Sha256,
+  rsaDecrypt,
+  rsaEncrypt,
+  rsaSign,
+  rsaVerify,
   type Purpose,
 } from './primitives.ts';
 import { randomBytes, concatBytes } from '../bytes.ts';
@@ -137,4 +142,35 @@ export async function openAccountKeys(
     extractable,
   });
   return signing && encryption ? { signing, encryption } : null;
+}
+
+/**
+ * [K7] Whether the public keys are the halves of these private keys: a signature made with the private signing
+ * key verifies under the public one, and a secret encrypted to the public encryption key opens with the private
+ * one. The wrap AAD already binds the public keys; this proves it again with the keys themselves, so no served
+ * key is taken as one's own on the word of the server.
+ */
+export async function keyPairsMatch(
+  publicKeys: { signing: string; encryption: string },
+  privateKeys: { signing: CryptoKey; encryption: CryptoKey },
+): Promise<boolean> {
+  const signingSpki = tryFromB64u(publicKeys.signing);
+  const encryptionSpki = tryFromB64u(publicKeys.encryption);
+  if (!signingSpki || !encryptionSpki) return false;
+  const [verifyKey, encryptKey] = await Promise.all([
+    importPublicKey('signing', signingSpki),
+    importPublicKey('encryption', encryptionSpki),
+  ]);
+  if (!verifyKey || !encryptKey) return false;
+  const challenge = randomBytes(32);
+  const label = canonical('own-key-proof', []);
+  const [signature, sealed] = await Promise.all([
+    rsaSign(privateKeys.signing, concatBytes(label, challenge)),
+    rsaEncrypt(encryptKey, challenge, label),
+  ]);
+  const [verified, opened] = await Promise.all([
+    rsaVerify(verifyKey, signature, concatBytes(label, challenge)),
+    rsaDecrypt(privateKeys.encryption, sealed, label),
+  ]);
+  return verified && !!opened && equalBytes(opened, challenge);
 }

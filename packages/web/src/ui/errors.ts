@@ -34,6 +34,7 @@ const WORDS: Record<string, string> = {
     "The server's identity key changed since you last connected. Do not continue until your admin explains why.",
   INVALID_INPUT: 'That input is not valid.',
   NOT_CONNECTED: 'Not connected to the server right now. Try again when the banner says online.',
+  SAFETY_NUMBER_MISMATCH: 'That safety number does not match these keys. Nothing was marked verified.',
 };
 
 function field(e: unknown, name: string): string | undefined {
@@ -52,9 +53,21 @@ const SPECIFIC_MESSAGE = new Set([
   'NOT_FOUND',
 ]);
 
+/**
+ * [K8] [K7] What the server said about you did not hold: the SDK's message names the cause (the iteration count
+ * offered, the keys that do not match), and the sign-in stops with nothing to click through.
+ */
+const LOGIN_REFUSED: Record<string, string> = {
+  KDF_TOO_WEAK: 'A weak derivation would make your password cheap to guess. Tell your server admin.',
+  OWN_KEYS_MISMATCH: 'Someone may be trying to read your messages. Tell your server admin.',
+};
+
 /** A sentence for a person, from whatever was thrown. */
 export function describeError(e: unknown): string {
   const code = field(e, 'code');
+  if (code !== undefined && LOGIN_REFUSED[code] !== undefined) {
+    return `Login refused: ${field(e, 'message') ?? code}. ${LOGIN_REFUSED[code]}`;
+  }
   if (code !== undefined && SPECIFIC_MESSAGE.has(code) && field(e, 'message') !== undefined) {
     return field(e, 'message')!;
   }

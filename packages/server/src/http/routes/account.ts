@@ -11,6 +11,7 @@ import {
   registerRequest,
   type AccountKeys,
   type LoginResponse,
+  type SessionKind,
 } from '@parley/protocol';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
@@ -37,17 +38,24 @@ async function checkPublicKeys(keys: AccountKeys): Promise<void> {
   }
 }
 
+/**
+ * A browser's session lives in its HttpOnly cookie only: a client that asks for a cookie session, or any request
+ * a browser sent (browsers put an Origin on every POST), gets no token in the body for script to read.
+ */
+const wantsCookieSession = (req: FastifyRequest, kind: SessionKind | undefined): boolean =>
+  kind === 'cookie' || (kind === undefined && req.headers.origin !== undefined);
+
 export async function startSession(
   s: Services,
   reply: FastifyReply,
-  user: string,
-  keys: AccountKeys,
+  o: { user: string; keys: AccountKeys; cookieOnly: boolean },
 ): Promise<LoginResponse> {
+  const { user, keys } = o;
   const { token, session } = await s.sessions.create(user);
   setSessionCookie(reply, token, Math.floor(s.config.sessionAbsoluteMs / 1000));
   return {
     user,
-    token,
+    ...(o.cookieOnly ? {} : { token }),
     csrfToken: session.csrfToken,
     keys,
     serverKey: { spki: s.serverKey.spki, fingerprint: s.serverKey.fingerprint },
@@ -77,7 +85,11 @@ async function login(s: Services, req: FastifyRequest, reply: FastifyReply): Pro
     throw new AppError('BAD_CREDENTIALS', 'wrong username or password');
   }
   if (user.failedLogins > 0) await s.store.setLoginFailures(user.id, 0, 0);
-  return startSession(s, reply, user.id, user.keys);
+  return startSession(s, reply, {
+    user: user.id,
+    keys: user.keys,
+    cookieOnly: wantsCookieSession(req, body.session),
+  });
 }
 
 export function accountRoutes(app: FastifyInstance, s: Services): void {
@@ -101,7 +113,11 @@ export function accountRoutes(app: FastifyInstance, s: Services): void {
       Date.now(),
     );
     if (!created) throw new AppError('USERNAME_TAKEN', `the name ${body.username} is taken`);
-    const answer = await startSession(s, reply, body.username, body.keys);
+    const answer = await startSession(s, reply, {
+      user: body.username,
+      keys: body.keys,
+      cookieOnly: wantsCookieSession(req, body.session),
+    });
     return reply.code(201).send(answer);
   });
 

@@ -1,0 +1,136 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- the rewritten answers are parsed JSON; typing each one
+   would hide what the attack changes. */
+// Trust I in the browser: a server that downgrades the key derivation or swaps the user's own public keys is
+// refused on the sign-in screen, in words, with nothing to click through; and the session token stays in its
+// HttpOnly cookie, never in the page's storage. The real API's answers are rewritten in flight (page.route).
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { createClient, MemoryKeyStore } from '@parley/sdk';
+import { nodeWebSocket } from '@parley/sdk/node';
+import { openPerson, SCREENSHOTS, signUp, startStack } from './harness.ts';
+import type { Stack } from './harness.ts';
+
+const PASSWORD = 'correct horse battery staple';
+let stack: Stack;
+let mallorys: { signing: string; encryption: string };
+
+beforeAll(async () => {
+  await mkdir(SCREENSHOTS, { recursive: true });
+  stack = await startStack();
+  const first = await openPerson(stack);
+  await signUp(first.page, 'alice', PASSWORD);
+  await first.context.close();
+  // Keys the server could hand alice as her own: another account's.
+  const store = new MemoryKeyStore();
+  const mallory = createClient({ server: stack.apiUrl, store, webSocket: nodeWebSocket });
+  await mallory.register('mallory', PASSWORD);
+  const { token } = (await store.get<{ token: string }>('mallory/session'))!;
+  const res = await fetch(`${stack.apiUrl}/api/users/mallory/keys`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  mallorys = (await res.json()) as { signing: string; encryption: string };
+}, 120_000);
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+/** Rewrites the JSON answer of one API path for this page, and records the API paths the page requested. */
+async function rewrite(page: Page, path: string, edit: (body: Record<string, any>) => unknown): Promise<string[]> {
+  const requested: string[] = [];
+  page.on('request', (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.startsWith('/api/')) requested.push(`${r.method()} ${url.pathname}`);
+  });
+  await page.route(`**${path}`, async (route) => {
+    const response = await route.fetch();
+    const body = (await response.json()) as Record<string, any>;
+    await route.fulfill({ response, json: edit(body) });
+  });
+  return requested;
+}
+
+async function logIn(page: Page): Promise<void> {
+  await page.getByLabel('Username').fill('alice');
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+describe('the sign-in screen against a lying server', () => {
+  it('[K8] a downgraded key derivation is refused in words before the password is used', async () => {
+    const { page, context } = await openPerson(stack);
+    const requested = await rewrite(page, '/api/prelogin', (b) => ({ ...b, kdf: { ...b.kdf, iterations: 1000 } }));
+    await logIn(page);
+    const alert = page.getByRole('alert');
+    await expect
+      .poll(() => alert.textContent())
+      .toMatch(
+        /^Login refused: the server offered a key derivation of 1000 iterations, below the minimum of 600000; your password was not used\./,
+      );
+    await page.screenshot({ path: join(SCREENSHOTS, 'login-refused-kdf.png') });
+    expect(requested).toContain('POST /api/prelogin');
+    expect(requested).not.toContain('POST /api/login');
+    // Nothing to click through: the form is back, and no way past it is offered.
+    expect(await page.getByRole('button', { name: /continue|anyway|ignore/i }).count()).toBe(0);
+    expect(await page.getByRole('navigation', { name: 'Rooms' }).count()).toBe(0);
+    await context.close();
+  });
+
+  it("[K7] public keys that are not the halves of alice's private keys are refused in words", async () => {
+    const { page, context } = await openPerson(stack);
+    await rewrite(page, '/api/login', (b) => ({
+      ...b,
+      keys: {
+        signing: { ...b.keys.signing, public: mallorys.signing },
+        encryption: { ...b.keys.encryption, public: mallorys.encryption },
+      },
+    }));
+    await logIn(page);
+    const alert = page.getByRole('alert');
+    await expect
+      .poll(() => alert.textContent())
+      .toBe(
+        "Login refused: the server's copy of your public keys does not match your private keys. Someone may be trying to read your messages. Tell your server admin.",
+      );
+    await page.screenshot({ path: join(SCREENSHOTS, 'login-refused-own-keys.png') });
+    expect(await page.getByRole('navigation', { name: 'Rooms' }).count()).toBe(0);
+    // The honest server again: the same account signs in.
+    await page.unrouteAll();
+    await page.getByRole('button', { name: 'Log in' }).click();
+    await page.getByRole('navigation', { name: 'Rooms' }).waitFor();
+    await context.close();
+  });
+
+  it('the session token stays in the HttpOnly cookie: not in the login answer, not in IndexedDB', async () => {
+    const { page, context } = await openPerson(stack);
+    const answers: Record<string, unknown>[] = [];
+    page.on('response', (r) => {
+      if (new URL(r.url()).pathname === '/api/login')
+        void r.json().then((b: Record<string, unknown>) => answers.push(b));
+    });
+    await logIn(page);
+    await page.getByRole('navigation', { name: 'Rooms' }).waitFor();
+    await expect.poll(() => answers.length).toBe(1);
+    expect(answers[0]).not.toHaveProperty('token');
+    const cookie = (await context.cookies()).find((c) => c.name === '__Host-parley');
+    expect(cookie?.httpOnly).toBe(true);
+    const stored = await page.evaluate(
+      () =>
+        new Promise<string>((resolve, reject) => {
+          const open = indexedDB.open('parley');
+          open.onerror = () => reject(new Error('no database'));
+          open.onsuccess = () => {
+            const all = open.result.transaction('kv').objectStore('kv').getAll();
+            all.onsuccess = () =>
+              resolve(JSON.stringify(all.result, (_k, v: unknown) => (v instanceof CryptoKey ? 'key' : v)));
+          };
+        }),
+    );
+    expect(stored).toContain('csrfToken');
+    expect(stored).not.toContain(cookie!.value);
+    expect(stored).not.toContain('"token"');
+    await context.close();
+  });
+});
