@@ -79,7 +79,14 @@ describe('parley CLI against a misbehaving server', () => {
   });
 
   it('[M5] read says in words that the heads are not signed by the server, and --json adds a warning line', async () => {
-    expect((await run(['--user', 'alice', 'send', 'general', 'hello'])).code).toBe(0);
+    // [R4] Through the proxy no head verifies, so who is in the room cannot be verified: the send is refused
+    // in one line. The message is sent to the real server directly (a later --server wins).
+    const refused = await run(['--user', 'alice', 'send', 'general', 'hello']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(
+      /^parley: cannot verify who is in this room: no head signed by the server covers events \d+–\d+\n$/,
+    );
+    expect((await run(['--user', 'alice', '--server', server.url, 'send', 'general', 'hello'])).code).toBe(0);
     const human = await run(['--user', 'alice', 'read', 'general']);
     expect(human.code).toBe(0);
     expect(human.stdout).toMatch(/ alice✓?: hello\n/);

@@ -44,11 +44,12 @@ export function createClient(options: ClientOptions): ParleyClient {
   };
   const pins = new Pins(ctx);
   const account = new Account(ctx, pins);
-  const rooms = new Rooms(ctx, pins);
+  const headGraceMs = options.headGraceMs ?? 5000;
+  // A fold waits for a head as long as the integrity checks do before they report one missing [R4] [M5].
+  const rooms = new Rooms(ctx, pins, { retries: Math.ceil(headGraceMs / 250), retryMs: 250 });
   const outbound = new Outbound(ctx, pins, rooms);
   const integrity = new Integrity(ctx, pins, {
-    headGraceMs: options.headGraceMs ?? 5000,
-    isMember: async (room) => (await rooms.fold(room)).state.members.has(ctx.me().user),
+    headGraceMs,
   });
   const verifier = new Verifier();
   const inbound = new Inbound(ctx, {

@@ -2,22 +2,28 @@
 // its own. Heads are coalesced by the server (signed shortly after the events they cover), so an event is
 // given `graceMs` to be covered; then the server is asked once more (a history read makes it sign what it
 // holds) and only an event still uncovered is reported. A server that strips heads is caught; an honest,
-// coalescing one never is.
+// coalescing one never is. A recheck that fails (unreachable, refused) keeps the event waiting and is tried
+// again, up to `attempts` times; then the event is reported all the same: a failed check is never swallowed.
+// There is no exemption for former members: the server signs a head at every leave and kick, so what a former
+// member may read is always vouched for.
 
 export interface HeadWatchOptions {
   graceMs: number;
   /** Asks the server for the heads at or after `seq` and checks them (they land in `covered`). */
   recheck: (room: string, seq: number) => Promise<void>;
-  /** Whether an uncovered event is still to be reported (a former member is served no later head). */
-  shouldReport: (room: string) => Promise<boolean>;
+  /** Rechecks tried before an event is reported (default 3). */
+  attempts?: number;
   report: (room: string, seq: number) => void;
 }
 
 export class HeadWatch {
   /** Per room: the highest seq a verified head vouches for. */
   private readonly covered = new Map<string, number>();
-  /** Per room: the highest seq waiting for a head, and the timer that will check it. */
-  private readonly waiting = new Map<string, { seq: number; timer: ReturnType<typeof setTimeout> }>();
+  /** Per room: the highest seq waiting for a head, the timer that will check it, and the checks that failed. */
+  private readonly waiting = new Map<
+    string,
+    { seq: number; timer: ReturnType<typeof setTimeout>; failed: number }
+  >();
 
   constructor(private readonly o: HeadWatchOptions) {}
 
@@ -34,9 +40,13 @@ export class HeadWatch {
       w.seq = Math.max(w.seq, seq);
       return;
     }
+    this.wait(room, seq, 0);
+  }
+
+  private wait(room: string, seq: number, failed: number): void {
     const timer = setTimeout(() => void this.due(room), this.o.graceMs);
     unref(timer);
-    this.waiting.set(room, { seq, timer });
+    this.waiting.set(room, { seq, timer, failed });
   }
 
   /** Forgets every timer (logout). */
@@ -55,10 +65,16 @@ export class HeadWatch {
     if (!w || this.isCovered(room, w.seq)) return;
     try {
       await this.o.recheck(room, w.seq);
-      if (this.isCovered(room, w.seq) || !(await this.o.shouldReport(room))) return;
+      if (this.isCovered(room, w.seq)) return;
     } catch {
-      // Unreachable, logged out, or refused: nothing can be said about the heads now; the next read checks again.
-      return;
+      // Unreachable or refused: nothing can be said about the heads yet. The event keeps waiting, a bounded
+      // number of times (a later expect() for the room joins the same wait).
+      if (w.failed + 1 < (this.o.attempts ?? 3)) {
+        const next = this.waiting.get(room);
+        this.wait(room, Math.max(w.seq, next?.seq ?? 0), w.failed + 1);
+        if (next) clearTimeout(next.timer);
+        return;
+      }
     }
     this.o.report(room, w.seq);
   }

@@ -24,8 +24,6 @@ import type { ChainHead, HeadComparison, IntegrityWarning } from './types.ts';
 export interface IntegrityOptions {
   /** See ClientOptions.headGraceMs. */
   headGraceMs: number;
-  /** Whether this user is still a member of the room (a former member is served no head past its leave). */
-  isMember: (room: string) => Promise<boolean>;
 }
 
 /** Chains remembered per room: enough to link the next page and compare the next heads. */
@@ -68,7 +66,6 @@ export class Integrity {
     this.watch = new HeadWatch({
       graceMs: o.headGraceMs,
       recheck: async (room, seq) => this.checkHeads((await this.read(room, { after: seq - 1 }, 1)).heads),
-      shouldReport: o.isMember,
       report: (room, seq) =>
         this.warn(room, 'missing_head', `no valid server head vouches for the events up to seq ${seq}`),
     });

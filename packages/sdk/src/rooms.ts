@@ -3,6 +3,10 @@
 // decides who gets a room key — never the member list the server reports.
 import {
   EMPTY_ROOM,
+  GENESIS_CHAIN,
+  eventHash,
+  nextChain,
+  toB64u,
   PROTOCOL_VERSION,
   SERVER_ACTOR,
   USER_ID,
@@ -23,13 +27,17 @@ import {
 } from '@parley/protocol';
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
 import { ParleyError } from './errors.ts';
-import { fetchAfter } from './log.ts';
+import { readVerified } from './verified-log.ts';
 import type { Pins } from './pins.ts';
 import type { Member, MembershipNotice, RoomSummary } from './types.ts';
 
 export interface Fold {
   /** The last seq folded. */
   seq: number;
+  /** The chain at `seq`, recomputed here [R1] [R4]. */
+  chain: Uint8Array;
+  /** Chains of membership events seen live and not folded yet: history must show them the same [R4]. */
+  seen: Map<number, string>;
   state: RoomState;
   /** Seq at which each current member last became one: their shares start there [M3]. */
   since: Map<string, number>;
@@ -67,6 +75,8 @@ export class Rooms {
   constructor(
     private readonly ctx: Ctx,
     private readonly pins: Pins,
+    /** How long a read waits for the head that covers its newest events (see verified-log.ts). */
+    private readonly retry: { retries: number; retryMs: number } = { retries: 10, retryMs: 250 },
   ) {}
 
   async list(): Promise<RoomSummary[]> {
@@ -127,11 +137,19 @@ export class Rooms {
     return [...fold.state.members].map(([user, role]) => ({ user, role, online: online.has(user) }));
   }
 
-  /** The client's own fold of the room's membership, caught up to at least `upTo` (default: the head). */
-  fold(room: string, upTo?: number): Promise<Fold> {
+  /**
+   * The client's own fold of the room's membership, caught up to at least `upTo` (default: the head), from
+   * verified events only [R4]: a gap, a broken chain, a fork or events no server head vouches for throw
+   * LOG_UNVERIFIED, so nothing is decided (no key shared, nothing encrypted) on what the server made up.
+   * `waitForHead` (default true): wait a while for a head that is signed late (a reader that only shows
+   * notices does not).
+   */
+  fold(room: string, upTo?: number, o: { waitForHead?: boolean } = {}): Promise<Fold> {
     return this.queue.run(async () => {
-      const fold = this.folds.get(room) ?? {
+      const fold: Fold = this.folds.get(room) ?? {
         seq: 0,
+        chain: GENESIS_CHAIN,
+        seen: new Map(),
         state: EMPTY_ROOM,
         since: new Map(),
         valid: new Map(),
@@ -139,22 +157,53 @@ export class Rooms {
       };
       this.folds.set(room, fold);
       if (upTo !== undefined && fold.seq >= upTo) return fold;
-      for (const ev of await fetchAfter(this.ctx.api, room, fold.seq)) await this.apply(fold, ev);
+      const { events, end } = await readVerified({
+        api: this.ctx.api,
+        room,
+        from: { seq: fold.seq, chain: fold.chain },
+        serverKey: await this.pins.serverKey(),
+        // A copy taken before the read: a live event that arrives while the read is answered is not yet in it.
+        seen: new Map(fold.seen),
+        ...(o.waitForHead === false ? { retries: 0, retryMs: 0 } : this.retry),
+      });
+      for (const ev of events) await this.apply(fold, ev);
+      fold.chain = end.chain;
+      for (const seq of fold.seen.keys()) if (seq <= fold.seq) fold.seen.delete(seq);
       return fold;
     });
   }
 
-  /** Folds one live event (cheaply when it is the next one) and describes it when it is a membership event. */
+  /**
+   * A live event. A message that links to the chain folded so far is taken at once (it changes no membership);
+   * a membership event is folded only from history, where a head vouches for it, and is remembered so that
+   * history must show it the same. Describes it when it is a membership event.
+   */
   async observe(ev: RoomEvent): Promise<MembershipNotice | null> {
     const fold = this.folds.get(ev.room);
-    if (fold && ev.seq === fold.seq + 1) await this.queue.run(() => this.apply(fold, ev));
-    else await this.fold(ev.room, ev.seq);
-    if (ev.kind !== 'member') return null;
+    if (ev.kind === 'message') {
+      if (fold) await this.queue.run(() => this.takeLinked(fold, ev));
+      return null;
+    }
+    fold?.seen.set(ev.seq, ev.chain);
+    let valid = false;
+    try {
+      valid = (await this.fold(ev.room, ev.seq)).valid.get(ev.seq) ?? false;
+    } catch {
+      // Not verifiable now: the notice says invalid, and the next send reads the log again (and refuses).
+    }
     const e = ev.content;
-    const valid = this.folds.get(ev.room)?.valid.get(ev.seq) ?? false;
     return { room: ev.room, seq: ev.seq, ts: ev.ts, type: e.type, actor: e.actor, target: e.target, valid };
   }
 
+  private async takeLinked(fold: Fold, ev: RoomEvent): Promise<void> {
+    if (ev.seq !== fold.seq + 1) return;
+    const chain = await nextChain(fold.chain, await eventHash(ev));
+    if (toB64u(chain) !== ev.chain) return;
+    fold.seq = ev.seq;
+    fold.chain = chain;
+  }
+
+  /** Folds one verified event (readVerified gives them contiguous and in order). */
   private async apply(fold: Fold, ev: RoomEvent): Promise<void> {
     if (ev.seq <= fold.seq) return;
     fold.seq = ev.seq;

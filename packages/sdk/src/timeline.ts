@@ -103,7 +103,8 @@ export class Timeline {
     const members = events.filter((ev): ev is MemberEvent => ev.kind === 'member');
     const last = members.at(-1);
     if (!last) return [];
-    const fold = await this.rooms.fold(room, last.seq);
+    // A log that cannot be verified [R4] vouches for no membership event.
+    const fold = await this.rooms.fold(room, last.seq, { waitForHead: false }).catch(() => null);
     return members.map((ev): MembershipNotice => ({
       room: ev.room,
       seq: ev.seq,
@@ -111,7 +112,7 @@ export class Timeline {
       type: ev.content.type,
       actor: ev.content.actor,
       target: ev.content.target,
-      valid: fold.valid.get(ev.seq) ?? false,
+      valid: fold?.valid.get(ev.seq) ?? false,
     }));
   }
 }

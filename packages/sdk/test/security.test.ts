@@ -2,7 +2,7 @@
 import { PROTOCOL_VERSION, randomBytes, randomId, sealMessage, toB64u, type AccountKeys } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyStore, type ParleyClient } from '../src/index.ts';
-import { collect, next, registered, tamperingFetch, testServer } from './helpers.ts';
+import { next, registered, tamperingFetch, testServer } from './helpers.ts';
 
 describe('against a malicious server', () => {
   let server: Awaited<ReturnType<typeof testServer>>;
@@ -46,7 +46,7 @@ describe('against a malicious server', () => {
     ]);
   });
 
-  it('[R2] a member the server adds without a signed invite gets no key share', async () => {
+  it('[R2] [R4] a member the server adds without a signed invite, outside the chain, stops the send: no key share', async () => {
     const room = await alice.createRoom('guarded', { members: ['bob'] });
     const forged = {
       v: PROTOCOL_VERSION,
@@ -71,12 +71,17 @@ describe('against a malicious server', () => {
         recipients.push(...(JSON.parse(init.body).shares ?? []).map((s: { recipient: string }) => s.recipient));
       }
     };
-    const warnings = collect(alice, 'integrity');
-    await alice.send(room.id, 'members only');
+    // [R4] The made-up event does not link to the chain: the fold refuses it, and the send stops with it.
+    await expect(alice.send(room.id, 'members only')).rejects.toMatchObject({
+      code: 'LOG_UNVERIFIED',
+      message: 'cannot verify who is in this room: event 3 does not match the chain the server committed to',
+    });
     aliceNet.hooks.rewrite = undefined;
+    expect(recipients).toEqual([]);
+    // The honest log again: the send goes, to bob only.
+    await alice.send(room.id, 'members only');
     aliceNet.hooks.watch = undefined;
     expect(recipients).toEqual(['bob']);
-    expect(warnings.map((w) => w.kind)).toContain('invalid_membership');
   });
 
   it('[M4] [M6] ciphertext altered by the server is rejected as bad_signature', async () => {

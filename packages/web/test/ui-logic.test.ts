@@ -45,6 +45,22 @@ describe('describeError', () => {
     expect(describeError(new TypeError('Failed to fetch'))).toMatch(/reach the server/);
     expect(describeError(null)).toMatch(/went wrong/);
   });
+
+  it('[K8] [K7] [R4] says a refused login or a refused send with the cause the SDK named', () => {
+    const kdf =
+      'the server offered a key derivation of 1000 iterations, below the minimum of 600000; your password was not used';
+    expect(describeError({ code: 'KDF_TOO_WEAK', message: kdf })).toBe(
+      `Login refused: ${kdf}. A weak derivation would make your password cheap to guess. Tell your server admin.`,
+    );
+    expect(
+      describeError({
+        code: 'LOG_UNVERIFIED',
+        message: 'cannot verify who is in this room: the server left out event 5 of the log',
+      }),
+    ).toBe(
+      'Not sent: cannot verify who is in this room: the server left out event 5 of the log. The server may be hiding a change of who is in this room.',
+    );
+  });
 });
 
 const page = (messages: DecryptedMessage[], hasMore: boolean, notices: MembershipNotice[] = []): HistoryPage => ({

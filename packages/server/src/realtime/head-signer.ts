@@ -21,9 +21,18 @@ export interface HeadSignerDeps {
   config: HeadSigningConfig;
 }
 
+/**
+ * A leave or a kick ends what the one who left may read (a former member reads up to that seq): a head exactly
+ * there lets them verify everything they may read [R4] [M5], so it is signed whatever the coalescing.
+ */
+const endsMembership = (e: RoomEvent) =>
+  e.kind === 'member' && (e.content.type === 'leave' || e.content.type === 'kick');
+
 export class HeadSigner {
   /** Per room: the newest committed head not signed yet, and how many events it covers unsigned. */
   private readonly pending = new Map<string, { head: Unsigned; events: number }>();
+  /** Heads signed whatever the coalescing: at every leave and kick. */
+  private readonly required: Unsigned[] = [];
   /** Rounds run one after another, so a room's heads are stored and sent in seq order. */
   private round: Promise<void> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
@@ -38,6 +47,7 @@ export class HeadSigner {
     for (const e of events) {
       const p = this.pending.get(e.room);
       const head = { room: e.room, seq: e.seq, ts: e.ts, chain: e.chain };
+      if (endsMembership(e)) this.required.push(head);
       if (!p) this.pending.set(e.room, { head, events: 1 });
       else if (e.seq > p.head.seq) {
         p.head = head;
@@ -50,7 +60,7 @@ export class HeadSigner {
 
   /** Resolves once every head committed before the call is signed, stored and published. */
   flush(room?: string): Promise<void> {
-    if (room === undefined || this.pending.has(room)) return this.signNow();
+    if (room === undefined || this.pending.has(room) || this.required.length > 0) return this.signNow();
     return this.round;
   }
 
@@ -64,9 +74,15 @@ export class HeadSigner {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.soon = false;
-    if (this.pending.size === 0) return this.round;
-    const heads = [...this.pending.values()].map((p) => p.head);
+    if (this.pending.size === 0 && this.required.length === 0) return this.round;
+    const newest = [...this.pending.values()].map((p) => p.head);
+    const heads = [
+      ...this.required.filter((r) => !newest.some((h) => h.room === r.room && h.seq === r.seq)),
+      ...newest,
+    ];
+    heads.sort((a, b) => a.seq - b.seq);
     this.pending.clear();
+    this.required.length = 0;
     this.round = this.round.then(() => this.sign(heads));
     return this.round;
   }

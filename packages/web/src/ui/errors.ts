@@ -68,6 +68,10 @@ export function describeError(e: unknown): string {
   if (code !== undefined && LOGIN_REFUSED[code] !== undefined) {
     return `Login refused: ${field(e, 'message') ?? code}. ${LOGIN_REFUSED[code]}`;
   }
+  // [R4] The room's log did not verify: nothing was encrypted or shared. The SDK's message names what failed.
+  if (code === 'LOG_UNVERIFIED') {
+    return `Not sent: ${field(e, 'message') ?? 'the room could not be verified'}. The server may be hiding a change of who is in this room.`;
+  }
   if (code !== undefined && SPECIFIC_MESSAGE.has(code) && field(e, 'message') !== undefined) {
     return field(e, 'message')!;
   }
