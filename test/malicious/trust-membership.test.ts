@@ -4,7 +4,23 @@
 // from one member's reads, and lists the kicked person as a member again, must not get that member's client to
 // share a room key with her [M3].
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RoomEvent } from '@parley/protocol';
+import {
+  PROTOCOL_VERSION,
+  aesGcmEncrypt,
+  canonical,
+  fromB64u,
+  importPublicKey,
+  messageBytes,
+  messageKey,
+  randomBytes,
+  randomId,
+  rsaSign,
+  sealMessage,
+  sealShare,
+  toB64u,
+  utf8,
+  type RoomEvent,
+} from '@parley/protocol';
 import type { MembershipNotice, ParleyClient } from '../../packages/sdk/src/index.ts';
 import { adversary, PASSWORD, rechain, type Adversary } from './adversary.ts';
 
@@ -117,5 +133,123 @@ describe('[R4] [M3] the hidden kick', () => {
       .filter((s) => s.user === 'bob' && s.url.includes('/shares'))
       .flatMap((s) => s.body.shares);
     expect(shares.map((x: any) => x.recipient).sort()).toEqual(['alice']);
+  });
+});
+
+describe('[M6] [R4] messages from non-members', () => {
+  /** A message signed by `sender`'s real key, slipped into the log the server serves bob: rechained, countersigned. */
+  async function slipIn(room: string, sender: string): Promise<void> {
+    const { signing } = (await a.stores.get(sender)!.get<{ signing: CryptoKey }>(`${sender}/account`))!;
+    const envelope = await sealMessage({
+      room,
+      sender,
+      signingKey: signing,
+      sessionId: randomId(),
+      chainKey: randomBytes(32),
+      index: 0,
+      memberSeq: 1,
+      counter: 1,
+      clientMsgId: randomId(),
+      text: `from ${sender}`,
+    });
+    const real = (await fetchLog(room)).events;
+    const last = real.at(-1)!;
+    const slipped = { kind: 'message', room, seq: last.seq + 1, ts: Date.now(), sender, content: envelope } as any;
+    const { events, head } = await rechain(a.key, [...real, slipped]);
+    a.http = (who, url, body) =>
+      who === 'bob' && url.includes(`/api/rooms/${room}/events`) && body?.events
+        ? {
+            events: events.filter((e) => e.seq > Number(new URL(url).searchParams.get('after') ?? 0)),
+            heads: [head],
+            headSeq: head.seq,
+          }
+        : undefined;
+  }
+
+  it("a kicked member's message is not_member, and so is one from an account never let in", async () => {
+    const room = (await alice.createRoom('non-members', { members: ['bob', 'carol'] })).id;
+    await alice.send(room, 'hello');
+    await alice.kick(room, 'carol');
+    for (const sender of ['carol', 'mallory']) {
+      if (sender === 'mallory' && !a.stores.has('mallory'))
+        await a.client('mallory').register('mallory', PASSWORD);
+      await slipIn(room, sender);
+      try {
+        const shown = await bob.history(room);
+        expect(shown.map((m) => [m.sender, m.status])).toEqual([
+          ['alice', 'ok'],
+          [sender, 'not_member'],
+        ]);
+      } finally {
+        a.http = null;
+      }
+    }
+  });
+});
+
+describe('[M9] a sender who gives members different chain keys for one session', () => {
+  it('cannot make one ciphertext read as another text for one of them: that reader sees tampered', async () => {
+    const room = (await alice.createRoom('salamander', { members: ['bob', 'carol'] })).id;
+    const store = a.stores.get('alice')!;
+    const { signing } = (await store.get<{ signing: CryptoKey }>('alice/account'))!;
+    const { token } = (await store.get<{ token: string }>('alice/session'))!;
+    const call = (path: string, body?: unknown) =>
+      fetch(`${a.url}${path}`, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    const encryptionKey = async (user: string) =>
+      (await importPublicKey(
+        'encryption',
+        fromB64u(((await (await call(`/api/users/${user}/keys`)).json()) as any).encryption),
+      ))!;
+    // One session id, two chain keys: bob's and carol's.
+    const sessionId = randomId();
+    const forBob = randomBytes(32);
+    const forCarol = randomBytes(32);
+    const shares = await Promise.all(
+      (
+        [
+          ['bob', forBob],
+          ['carol', forCarol],
+        ] as const
+      ).map(async ([recipient, chainKey]) =>
+        sealShare({
+          room,
+          sender: 'alice',
+          signingKey: signing,
+          recipient,
+          recipientEncryptionKey: await encryptionKey(recipient),
+          session: { sessionId, index: 0, chainKey },
+        }),
+      ),
+    );
+    expect((await call(`/api/rooms/${room}/shares`, { shares })).status).toBe(204);
+    // The envelope commits to bob's chain key, but its ciphertext is carol's text under carol's message key.
+    const sealed = await sealMessage({
+      room,
+      sender: 'alice',
+      signingKey: signing,
+      sessionId,
+      chainKey: forBob,
+      index: 0,
+      memberSeq: 3,
+      counter: 1,
+      clientMsgId: randomId(),
+      text: 'for bob',
+    });
+    const aad = canonical('msg-aad', [PROTOCOL_VERSION, room, 'alice', fromB64u(sessionId), 0]);
+    const ciphertext = await aesGcmEncrypt(await messageKey(forCarol), {
+      iv: fromB64u(sealed.iv),
+      plaintext: utf8(JSON.stringify({ text: 'for carol' })),
+      aad,
+    });
+    const { signature: _old, ...unsigned } = { ...sealed, ciphertext: toB64u(ciphertext) };
+    const envelope = { ...unsigned, signature: toB64u(await rsaSign(signing, messageBytes(unsigned, 'alice'))) };
+    expect((await call('/api/chat', { envelope })).status).toBe(200);
+    // carol's key opens the ciphertext, but it is not the key the signed commitment names: nothing is shown.
+    expect((await carol.history(room)).map((m) => [m.status, m.text])).toEqual([['tampered', undefined]]);
+    expect((await bob.history(room)).map((m) => [m.status, m.text])).toEqual([['tampered', undefined]]);
   });
 });

@@ -100,6 +100,8 @@ commands:
   rooms                         the rooms you are in
   create-room NAME [--public] [--member USER]...   prints the new room's id
   invite ROOM USER | join ROOM | leave ROOM
+  kick ROOM USER                an admin removes USER from ROOM (a new session before the next message)
+  promote ROOM USER             an admin makes USER an admin of ROOM
   send ROOM TEXT...             prints the acknowledged seq
   read ROOM [--limit N]         history, decrypted and verified, oldest first
   listen [ROOM...] [--count N]  live messages until interrupted or N arrived

@@ -80,6 +80,18 @@ export const commands: Record<string, Command> = {
     await c.invite(room.id, user);
     out.print(`invited ${user} to ${safe(room.name)}`, { room: room.id, user });
   }),
+  kick: withClient(async (c, inv, out) => {
+    const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));
+    const user = arg(inv, 1, 'USER');
+    await c.kick(room.id, user);
+    out.print(`removed ${user} from ${safe(room.name)}`, { room: room.id, user });
+  }),
+  promote: withClient(async (c, inv, out) => {
+    const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));
+    const user = arg(inv, 1, 'USER');
+    await c.promote(room.id, user);
+    out.print(`made ${user} an admin of ${safe(room.name)}`, { room: room.id, user });
+  }),
   join: withClient(async (c, inv, out) => {
     const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));
     await c.join(room.id);

@@ -19,6 +19,7 @@ export function createOut(json: boolean): Out {
 const STATUS_TEXT: Record<Exclude<DecryptedMessage['status'], 'ok'>, string> = {
   missing_key: 'cannot decrypt yet: the key share has not arrived (requested from the sender)',
   before_join: 'sent before you joined',
+  not_member: 'REJECTED: the sender was not a member of this room when it was sent',
   bad_signature: 'REJECTED: bad sender signature',
   tampered: 'REJECTED: ciphertext was tampered with',
   unknown_sender: 'REJECTED: unknown sender key',

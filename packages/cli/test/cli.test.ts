@@ -100,6 +100,17 @@ describe('parley CLI', () => {
     expect(human.stdout).toContain('alice: meet at noon');
   });
 
+  it('[R2] kick and promote: an admin makes bob an admin, then removes him; his read is refused', async () => {
+    const id = (await run(['--user', 'alice', 'create-room', 'crew', '--member', 'bob'])).stdout.trim();
+    const promoted = await run(['--user', 'alice', 'promote', 'crew', 'bob']);
+    expect([promoted.code, promoted.stdout, promoted.stderr]).toEqual([0, 'made bob an admin of crew\n', '']);
+    const kicked = await run(['--user', 'alice', 'kick', 'crew', 'bob', '--json']);
+    expect(kicked.code).toBe(0);
+    expect(JSON.parse(kicked.stdout)).toEqual({ room: id, user: 'bob' });
+    expectFailure(await run(['--user', 'bob', 'read', id]), /unknown room/);
+    expectFailure(await run(['--user', 'alice', 'kick', 'crew', 'bob']), /^parley: /);
+  });
+
   it('listen --count N prints live messages and exits after N', async () => {
     const listener = start(['--user', 'bob', 'listen', 'general', '--count', '2', '--json']);
     await until(() => listener.out.stderr.includes('listening'));

@@ -13,7 +13,7 @@ import type { SignatureInput } from './page-read.ts';
 import type { Verifier, VerifyItem } from './verifier.ts';
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
 import type { Pins } from './pins.ts';
-import type { Rooms } from './rooms.ts';
+import { wasMemberAt, type Rooms } from './rooms.ts';
 import { sharesResponse } from '@parley/protocol';
 import type { DecryptedMessage, MessageStatus } from './types.ts';
 
@@ -85,7 +85,7 @@ export class Inbound {
     events: readonly MessageEvent[],
     verified?: Promise<(MessageStatus | null)[]>,
   ): Promise<DecryptedMessage[]> {
-    const signed = await (verified ?? this.verifyAll(events));
+    const signed = await this.membersOnly(events, await (verified ?? this.verifyAll(events)));
     return this.queue.run(async () => {
       const results = await this.openVerified(events, signed);
       const verified = await this.verifiedSenders(events);
@@ -120,7 +120,10 @@ export class Inbound {
     const opened = await this.queue.run(async () => {
       const me = this.ctx.me();
       const out: { room: string; sender: string; session: SessionShare }[] = [];
+      const everMembers = await this.everMembers(shares);
       for (const share of shares) {
+        // [M6] A share from someone the verified log never let into the room is ignored.
+        if (everMembers.get(share.room)?.has(share.sender) === false) continue;
         const keys = await this.pins.keys(share.sender);
         if (!keys) continue;
         const r = await openShare({
@@ -139,6 +142,23 @@ export class Inbound {
       this.ctx.api.send('POST', '/api/shares/ack', { ids: shares.map((s) => s.id) }),
       this.queue.run(() => this.recover(opened)),
     ]);
+  }
+
+  /**
+   * Per room of these shares, whether each sender was ever a member by the verified fold [R4]; a room whose log
+   * cannot be verified now is left out (its shares are kept: their senders' messages are judged when read).
+   */
+  private async everMembers(
+    shares: readonly { room: string; sender: string }[],
+  ): Promise<Map<string, Map<string, boolean>>> {
+    const out = new Map<string, Map<string, boolean>>();
+    for (const room of new Set(shares.map((s) => s.room))) {
+      const fold = await this.rooms.fold(room, undefined, { waitForHead: false }).catch(() => null);
+      if (!fold) continue;
+      const senders = shares.filter((s) => s.room === room).map((s) => s.sender);
+      out.set(room, new Map(senders.map((u) => [u, fold.periods.has(u)])));
+    }
+    return out;
   }
 
   /**
@@ -164,6 +184,26 @@ export class Inbound {
     });
     const valid = await this.verifier.verifyAll(items);
     return statuses.map((s) => (typeof s === 'number' ? (valid[s] ? null : 'bad_signature') : s));
+  }
+
+  /**
+   * [M6] [R4] A validly signed message whose sender was not a member at its seq (by the verified fold) is
+   * `not_member`, and is not decrypted. A log that cannot be verified yet decides nothing here: its messages
+   * keep the status their keys give them.
+   */
+  private async membersOnly(
+    events: readonly MessageEvent[],
+    signed: readonly (MessageStatus | null)[],
+  ): Promise<(MessageStatus | null)[]> {
+    const last = events.at(-1);
+    if (!last) return [...signed];
+    const fold = await this.rooms.fold(last.room, last.seq, { waitForHead: false }).catch(() => null);
+    if (!fold) return [...signed];
+    return events.map((ev, i) =>
+      signed[i] === null && ev.room === last.room && !wasMemberAt(fold, ev.sender, ev.seq)
+        ? 'not_member'
+        : signed[i]!,
+    );
   }
 
   /** Opens signed events (run inside the queue): ratchet and AES per session in parallel, then rules in order. */

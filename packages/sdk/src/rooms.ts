@@ -41,6 +41,11 @@ export interface Fold {
   state: RoomState;
   /** Seq at which each current member last became one: their shares start there [M3]. */
   since: Map<string, number>;
+  /**
+   * Each user's spells of membership, by seq: from the event that let them in up to (not including) the one
+   * that removed them, `to` null while they are in [R4] [M6].
+   */
+  periods: Map<string, { from: number; to: number | null }[]>;
   /** Validity of each membership event folded, by seq. */
   valid: Map<number, boolean>;
   /** [M11] The seq of the latest membership event folded (valid or not): what an envelope names as memberSeq. */
@@ -64,6 +69,11 @@ export function normalizeUser(name: string): string {
     );
   }
   return user;
+}
+
+/** [R4] Whether `user` was a member of the folded room at `seq` (its membership events vouched for). */
+export function wasMemberAt(fold: Fold, user: string, seq: number): boolean {
+  return (fold.periods.get(user) ?? []).some((p) => p.from < seq && (p.to === null || seq < p.to));
 }
 
 export class Rooms {
@@ -152,6 +162,7 @@ export class Rooms {
         seen: new Map(),
         state: EMPTY_ROOM,
         since: new Map(),
+        periods: new Map(),
         valid: new Map(),
         memberSeq: 0,
       };
@@ -217,8 +228,15 @@ export class Rooms {
     }
     fold.valid.set(ev.seq, ok);
     fold.memberSeq = ev.seq;
-    if (ok && (e.type === 'invite' || e.type === 'join' || e.type === 'create')) fold.since.set(e.target, ev.seq);
-    if (ok && (e.type === 'leave' || e.type === 'kick')) fold.since.delete(e.target);
+    if (ok && (e.type === 'invite' || e.type === 'join' || e.type === 'create')) {
+      fold.since.set(e.target, ev.seq);
+      fold.periods.set(e.target, [...(fold.periods.get(e.target) ?? []), { from: ev.seq, to: null }]);
+    }
+    if (ok && (e.type === 'leave' || e.type === 'kick')) {
+      fold.since.delete(e.target);
+      const open = fold.periods.get(e.target)?.at(-1);
+      if (open) open.to = ev.seq;
+    }
     if (!ok) {
       const detail = `event ${ev.seq} (${e.type} of ${e.target} by ${e.actor}) is not backed by a valid signature and rule`;
       this.ctx.emit('integrity', { room: ev.room, kind: 'invalid_membership', detail });

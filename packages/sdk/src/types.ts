@@ -54,7 +54,15 @@ export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offlin
  * room is not the room it was delivered in, and an index more than MAX_RATCHET_STEPS past the stored key.
  */
 export type MessageStatus =
-  'ok' | 'missing_key' | 'before_join' | 'bad_signature' | 'tampered' | 'unknown_sender' | 'replayed';
+  | 'ok'
+  | 'missing_key'
+  | 'before_join'
+  | 'bad_signature'
+  | 'tampered'
+  | 'unknown_sender'
+  | 'replayed'
+  /** [M6] [R4] The sender was not a member of the room at the message's seq (kicked, or never invited). */
+  | 'not_member';
 
 export interface DecryptedMessage {
   room: string;
@@ -191,7 +199,10 @@ export interface ParleyClient {
   invite(room: string, user: string): Promise<void>;
   join(room: string): Promise<void>;
   leave(room: string): Promise<void>;
+  /** An admin removes `user` from the room; every member's next message starts a new session [M3]. */
   kick(room: string, user: string): Promise<void>;
+  /** An admin makes `user` (a member) an admin of the room. */
+  promote(room: string, user: string): Promise<void>;
   members(room: string): Promise<Member[]>;
 
   send(room: string, text: string): Promise<{ seq: number }>;

@@ -129,6 +129,28 @@ describe('the web client in Chromium', () => {
     await message(bob.page, 'just between us').waitFor();
   });
 
+  it('[R2] [M3] an admin makes a member admin, then removes a member from the room', async () => {
+    const nav = alice.page.getByRole('navigation', { name: 'Rooms' });
+    await nav.getByLabel('New room name').fill('team');
+    await nav.getByRole('button', { name: 'Create room' }).click();
+    await alice.page.getByRole('heading', { name: 'team', exact: true }).waitFor();
+    await alice.page.getByLabel('Invite member').fill('bob');
+    await alice.page.getByRole('button', { name: 'Invite' }).click();
+    await member(alice.page, 'bob').waitFor();
+    const bobsTeam = bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: 'team' });
+    await bobsTeam.waitFor();
+    await member(alice.page, 'bob').getByRole('button', { name: 'Make admin' }).click();
+    await member(alice.page, 'bob').getByText('admin', { exact: true }).waitFor();
+    expect(await member(alice.page, 'bob').getByRole('button', { name: 'Make admin' }).count()).toBe(0);
+    await alice.page.screenshot({ path: join(SCREENSHOTS, 'member-admin.png') });
+    await member(alice.page, 'bob').getByRole('button', { name: 'Remove from room' }).click();
+    await expect.poll(() => member(alice.page, 'bob').count()).toBe(0);
+    await alice.page.locator('li.notice', { hasText: 'alice removed bob' }).waitFor();
+    // And bob's room list lets go of it.
+    await expect.poll(() => bobsTeam.count(), { timeout: 15_000 }).toBe(0);
+    await openRoom(alice.page, 'general');
+  });
+
   it('reload keeps you signed in, with history; closing the tab shows you offline', async () => {
     await bob.page.reload();
     await bob.page.getByRole('navigation', { name: 'Rooms' }).waitFor();

@@ -30,6 +30,8 @@ function useMembers(client: ParleyClient, room: RoomSummary, state: ChatState, o
 
 export function MembersPanel({ client, room, state, onError, onSelect }: Props) {
   const members = useMembers(client, room, state, onError);
+  // From the client's own verified fold [R4]: the server cannot make someone an admin here.
+  const iAmAdmin = members.some((m) => m.user === state.me && m.role === 'admin');
   const online = (m: Member) =>
     m.user === state.me ? state.connection === 'online' : (state.presence[m.user] ?? m.online);
   const sorted = [...members].sort(
@@ -48,6 +50,24 @@ export function MembersPanel({ client, room, state, onError, onSelect }: Props) 
             {m.user !== state.me && (
               <button type="button" className="link" onClick={() => onSelect(m.user)}>
                 Safety number
+              </button>
+            )}
+            {iAmAdmin && m.user !== state.me && m.role !== 'admin' && (
+              <button
+                type="button"
+                className="link"
+                onClick={() => void client.promote(room.id, m.user).catch(onError)}
+              >
+                Make admin
+              </button>
+            )}
+            {iAmAdmin && m.user !== state.me && (
+              <button
+                type="button"
+                className="link danger"
+                onClick={() => void client.kick(room.id, m.user).catch(onError)}
+              >
+                Remove from room
               </button>
             )}
           </li>

@@ -6,6 +6,7 @@ import type { DecryptedMessage, MembershipNotice, MessageStatus } from '@parley/
 export const STATUS_WORDS: Record<Exclude<MessageStatus, 'ok'>, string> = {
   missing_key: "Waiting for this message's key — the sender has been asked to share it.",
   before_join: 'Sent before you joined this room; its key was never shared with you.',
+  not_member: 'Rejected: the sender was not a member of this room when this was sent.',
   bad_signature: "The sender's signature does not match: this message may be forged.",
   tampered: 'This message was altered after it was sent and cannot be shown.',
   unknown_sender: "Sent by someone whose keys this device doesn't know.",
