@@ -39,6 +39,8 @@ export interface Adversary {
   http: ((user: string, url: string, body: Json) => Json) | null;
   /** Rewrites a frame: return a list (empty drops it, two replays it). */
   frame: ((user: string, frame: Json) => Json[]) | null;
+  /** Awaited before a request is forwarded: the server can be made to do something first (a race). */
+  before: ((user: string, url: string) => Promise<void>) | null;
   /** Requests the SDK makes: method, url, parsed body. */
   sent: { user: string; method: string; url: string; body: Json }[];
   /** Frames the SDK sends on its sockets, parsed. */
@@ -61,6 +63,7 @@ export async function adversary(): Promise<Adversary> {
     key,
     http: null,
     frame: null,
+    before: null,
     sent: [],
     sentFrames: [],
     stores: new Map(),
@@ -93,6 +96,7 @@ function network(a: Adversary, user: string, cookies: boolean): Pick<ClientOptio
     const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
     if (typeof init?.body === 'string')
       a.sent.push({ user, method: init.method ?? 'GET', url, body: JSON.parse(init.body) });
+    await a.before?.(user, url);
     const headers = new Headers(init?.headers);
     if (cookies && cookie) headers.set('cookie', cookie);
     const res = await fetch(input, { ...init, headers });

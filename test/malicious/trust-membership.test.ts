@@ -202,7 +202,7 @@ describe('[M9] a sender who gives members different chain keys for one session',
     const encryptionKey = async (user: string) =>
       (await importPublicKey(
         'encryption',
-        fromB64u(((await (await call(`/api/users/${user}/keys`)).json()) as any).encryption),
+        fromB64u((await (await call(`/api/users/${user}/keys`)).json()).encryption),
       ))!;
     // One session id, two chain keys: bob's and carol's.
     const sessionId = randomId();
@@ -251,5 +251,34 @@ describe('[M9] a sender who gives members different chain keys for one session',
     // carol's key opens the ciphertext, but it is not the key the signed commitment names: nothing is shown.
     expect((await carol.history(room)).map((m) => [m.status, m.text])).toEqual([['tampered', undefined]]);
     expect((await bob.history(room)).map((m) => [m.status, m.text])).toEqual([['tampered', undefined]]);
+  });
+});
+
+describe('[M11] a kick racing a message', () => {
+  it('the server refuses the message encrypted before the kick; the SDK folds again, rotates and resends once', async () => {
+    const room = (await alice.createRoom('race', { members: ['bob', 'carol'] })).id;
+    await bob.send(room, 'before');
+    // bob's next message is encrypted for alice and carol; the kick lands just before the server commits it.
+    a.before = async (who, url) => {
+      if (who !== 'bob' || !url.endsWith('/api/chat')) return;
+      a.before = null;
+      await alice.kick(room, 'carol');
+    };
+    a.sent.length = 0;
+    await bob.send(room, 'after the kick');
+    const chats = a.sent
+      .filter((s) => s.user === 'bob' && s.url.endsWith('/api/chat'))
+      .map((s) => s.body.envelope);
+    expect(chats).toHaveLength(2);
+    expect(chats[1].memberSeq).toBeGreaterThan(chats[0].memberSeq);
+    // The resend is a new session shared with alice only, under the counter the refused one had.
+    expect(chats[1].sessionId).not.toBe(chats[0].sessionId);
+    expect(chats[1].counter).toBe(chats[0].counter);
+    expect(sharesTo('carol', room)).toEqual([]);
+    const read = await alice.history(room);
+    expect(read.map((m) => [m.text, m.status])).toEqual([
+      ['before', 'ok'],
+      ['after the kick', 'ok'],
+    ]);
   });
 });

@@ -182,15 +182,17 @@ describe('parley CLI', () => {
       child.stdout.pause();
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const closed = new Promise((resolve) => child.stdout.once('close', resolve));
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       await new Promise((r) => setTimeout(r, 3000));
       let text = '';
       child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.stdout.resume();
       const code = await exited;
       await closed;
-      expect(code).toBe(0);
+      expect(code, stderr).toBe(0);
       const lines = text.trim().split('\n');
-      expect(lines).toHaveLength(count);
+      expect(lines, `stderr: ${stderr}`).toHaveLength(count);
       expect(lines.at(-1)).toContain(`piper: line ${count - 1} `);
     },
   );

@@ -1,12 +1,12 @@
 // createClient(): wires the parts together and runs every live frame through one queue, in order (each event:
 // integrity -> membership fold -> decryption -> events, in live.ts).
-import { type ServerFrame } from '@parley/protocol';
+import { type Envelope, type ServerFrame } from '@parley/protocol';
 import { Account } from './account.ts';
 import { createApi } from './api.ts';
 import { Connection, connectUrl } from './connection.ts';
 import { SerialQueue, notLoggedIn, storeKey, type Ctx } from './context.ts';
 import { Emitter } from './emitter.ts';
-import { ParleyError } from './errors.ts';
+import { ParleyError, isParleyError } from './errors.ts';
 import { Inbound } from './inbound.ts';
 import { Integrity } from './integrity.ts';
 import { Live } from './live.ts';
@@ -123,6 +123,19 @@ export function createClient(options: ClientOptions): ParleyClient {
   async function send(room: string, text: string): Promise<{ seq: number }> {
     const r = await rooms.resolve(room);
     const envelope = await outbound.prepare(r.id, text);
+    try {
+      return await deliver(envelope);
+    } catch (e) {
+      // [M11] The membership changed between this client's fold and the server's commit (a kick racing the
+      // send): the server refused the message. Fold again (a removal starts a new session) and send it once
+      // more, under the same counter.
+      if (!isParleyError(e, 'MEMBERSHIP_CHANGED')) throw e;
+      await outbound.unsent(r.id, envelope);
+      return deliver(await outbound.prepare(r.id, text));
+    }
+  }
+
+  async function deliver(envelope: Envelope): Promise<{ seq: number }> {
     if (connection.state === 'online') return { seq: (await connection.sendEnvelope(envelope)).seq };
     return { seq: (await api.post('/api/chat', { envelope }, chatResponse)).seq };
   }

@@ -79,6 +79,14 @@ export class Outbound {
     });
   }
 
+  /** A prepared message the server refused: its counter is given back, so the next message takes it [M4]. */
+  unsent(room: string, envelope: Envelope): Promise<void> {
+    return this.queue.run(async () => {
+      const stored = await this.ctx.store.get<number>(storeKey.ownCounter(room));
+      if (stored === envelope.counter) await this.ctx.store.set(storeKey.ownCounter(room), envelope.counter - 1);
+    });
+  }
+
   /**
    * Answers a key_request, to a member of the client's own fold only: the current session (from the index
    * the requester first got, or now for a newcomer), or one of the last few rotated-out sessions, which goes

@@ -169,12 +169,16 @@ export async function createRoom(h: Harness, u: TestUser, opts: { public?: boole
   return room;
 }
 
+/**
+ * A sealed message. `memberSeq` [M11] defaults to the highest seq there is: the server refuses only a seq older
+ * than the room's latest membership change, and these tests are about everything else (the refusal has its own).
+ */
 export function envelope(
   u: TestUser,
   room: string,
   counter = 1,
   clientMsgId = randomId(),
-  memberSeq = 1,
+  memberSeq = Number.MAX_SAFE_INTEGER,
 ): Promise<Envelope> {
   return sealMessage({
     room,

@@ -198,6 +198,32 @@ describe('the log', () => {
     expect((await api(h, 'POST', '/api/rooms', { token: alice.token, body: { create } })).status).toBe(201);
   });
 
+  it('[M11] a message encrypted before a later membership change is refused with MEMBERSHIP_CHANGED', async () => {
+    const room = await createRoom(h, alice, { invite: [bob] }); // create 1, invite 2
+    const fresh = await envelope(alice, room, 1, randomId(), 2);
+    expect((await api(h, 'POST', '/api/chat', { token: alice.token, body: { envelope: fresh } })).status).toBe(
+      200,
+    );
+    const kick = await member(alice, { type: 'kick', room, target: bob.name });
+    const kicked = await api(h, 'POST', `/api/rooms/${room}/members`, {
+      token: alice.token,
+      body: { event: kick },
+    });
+    expect(kicked.body.seq).toBe(4);
+    const stale = await envelope(alice, room, 2, randomId(), 2);
+    const r = await api(h, 'POST', '/api/chat', { token: alice.token, body: { envelope: stale } });
+    expect(r.status).toBe(409);
+    expect(r.body.error).toEqual({
+      code: 'MEMBERSHIP_CHANGED',
+      message:
+        "the room's membership changed at seq 4, after this message was encrypted (for seq 2): encrypt it again",
+    });
+    const again = await envelope(alice, room, 2, randomId(), 4);
+    expect((await api(h, 'POST', '/api/chat', { token: alice.token, body: { envelope: again } })).status).toBe(
+      200,
+    );
+  });
+
   it('a former member reads up to the seq it left at', async () => {
     const room = await createRoom(h, alice, { invite: [bob] });
     await api(h, 'POST', `/api/rooms/${room}/members`, {

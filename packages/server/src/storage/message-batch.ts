@@ -7,7 +7,16 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './schema.ts';
 import type { AppendInput, AppendResult } from './store.ts';
-import { Batch, appendBatch, lockOrder, nextEvent, type EventRow, type Head, type Trx } from './room-log.ts';
+import {
+  Batch,
+  appendBatch,
+  lockOrder,
+  membershipChanged,
+  nextEvent,
+  type EventRow,
+  type Head,
+  type Trx,
+} from './room-log.ts';
 import type { MemberCache, MemberEntry } from './member-cache.ts';
 import type { SqliteMessages } from './sqlite-messages.ts';
 
@@ -61,6 +70,8 @@ export function buildMessages(
     const { room } = item.envelope;
     const head = heads.get(room);
     if (!head || !members.get(room)?.has(item.sender)) return NOT_MEMBER;
+    if (item.envelope.memberSeq < head.memberSeq)
+      return membershipChanged(head.memberSeq, item.envelope.memberSeq);
     const { event, row } = nextEvent(room, head, ts, {
       kind: 'message',
       content: item.envelope,

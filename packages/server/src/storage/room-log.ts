@@ -275,9 +275,21 @@ async function appendMessage(
     .where('user_id', '=', sender)
     .executeTakeFirst();
   if (!member?.role) return { ok: false, code: 'NOT_MEMBER', message: 'you are not a member of this room' };
+  const head = await batch.head(envelope.room);
+  if (head && envelope.memberSeq < head.memberSeq) return membershipChanged(head.memberSeq, envelope.memberSeq);
   const event = await batch.append(envelope.room, { kind: 'message', content: envelope, sender });
   return { ok: true, events: [event], duplicate: false };
 }
+
+/**
+ * [M11] A message encrypted for the membership at `named`, after a later change at `current`: refused, so a
+ * kick racing a send never lets the removed member read it. The sender folds again and re-encrypts.
+ */
+export const membershipChanged = (current: number, named: number): AppendResult => ({
+  ok: false,
+  code: 'MEMBERSHIP_CHANGED',
+  message: `the room's membership changed at seq ${current}, after this message was encrypted (for seq ${named}): encrypt it again`,
+});
 
 export function lockOrder(items: readonly AppendInput[]): string[] {
   const rooms = new Set<string>();

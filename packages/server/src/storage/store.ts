@@ -43,7 +43,11 @@ export type AppendInput =
 
 export type AppendResult =
   | { ok: true; events: RoomEvent[]; duplicate: boolean }
-  | { ok: false; code: 'NOT_MEMBER' | 'MEMBERSHIP_RULE' | 'CONFLICT' | 'NOT_FOUND'; message: string };
+  | {
+      ok: false;
+      code: 'NOT_MEMBER' | 'MEMBERSHIP_RULE' | 'MEMBERSHIP_CHANGED' | 'CONFLICT' | 'NOT_FOUND';
+      message: string;
+    };
 
 export interface StoredShare {
   id: number;
