@@ -211,6 +211,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     join: async (room) => rooms.act((await rooms.resolve(room, true)).id, 'join', ctx.me().user),
     leave: async (room) => rooms.act((await rooms.resolve(room)).id, 'leave', ctx.me().user),
     kick: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'kick', normalizeUser(user)),
+    directPeer: (room) => rooms.directPeer(room),
     promote: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'promote', normalizeUser(user)),
     members: async (room) => rooms.members((await rooms.resolve(room)).id, online),
     send,

@@ -142,6 +142,21 @@ export class Rooms {
     }
   }
 
+  /**
+   * [R4] The other person of a direct message, from the verified fold: a private room of exactly two members,
+   * this user and them, named as directMessage names it. Null otherwise, whatever the room is called: a room
+   * someone else named "alice & bob" is not shown as a direct message.
+   */
+  async directPeer(room: string): Promise<string | null> {
+    const me = this.ctx.me().user;
+    const fold = await this.fold(room, undefined, { waitForHead: false }).catch(() => null);
+    if (!fold || fold.state.public) return null;
+    const members = [...fold.state.members.keys()];
+    const other = members.find((u) => u !== me);
+    if (members.length !== 2 || !members.includes(me) || !other) return null;
+    return fold.state.name === [me, other].sort().join(' & ') ? other : null;
+  }
+
   async members(room: string, online: ReadonlySet<string>): Promise<Member[]> {
     const fold = await this.fold(room);
     return [...fold.state.members].map(([user, role]) => ({ user, role, online: online.has(user) }));

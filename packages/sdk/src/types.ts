@@ -201,6 +201,11 @@ export interface ParleyClient {
   leave(room: string): Promise<void>;
   /** An admin removes `user` from the room; every member's next message starts a new session [M3]. */
   kick(room: string, user: string): Promise<void>;
+  /**
+   * [R4] The other person when the room is a direct message by its verified membership (private, exactly this
+   * user and them, named by directMessage), else null. Reads the room's log.
+   */
+  directPeer(room: string): Promise<string | null>;
   /** An admin makes `user` (a member) an admin of the room. */
   promote(room: string, user: string): Promise<void>;
   members(room: string): Promise<Member[]>;

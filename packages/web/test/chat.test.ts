@@ -2,6 +2,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClient, MemoryKeyStore } from '@parley/sdk';
+import { nodeWebSocket } from '@parley/sdk/node';
 import { member, message, openPerson, openRoom, SCREENSHOTS, send, signUp, startStack } from './harness.ts';
 import type { Person, Stack } from './harness.ts';
 
@@ -127,6 +129,14 @@ describe('the web client in Chromium', () => {
     await send(alice.page, 'just between us');
     await openRoom(bob.page, '@alice');
     await message(bob.page, 'just between us').waitFor();
+    // [R4] A room someone else named "alice & bob", with a third member, is not shown as a direct message.
+    const mallory = createClient({ server: stack.apiUrl, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
+    await mallory.register('mallory', PASSWORD);
+    await mallory.createRoom('alice & bob', { members: ['alice', 'bob'] });
+    await mallory.logout();
+    const nav2 = alice.page.getByRole('navigation', { name: 'Rooms' });
+    await nav2.getByRole('link', { name: 'alice & bob', exact: true }).waitFor();
+    expect(await nav2.getByRole('link', { name: '@bob', exact: true }).count()).toBe(1);
   });
 
   it('[R2] [M3] an admin makes a member admin, then removes a member from the room', async () => {

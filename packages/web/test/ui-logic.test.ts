@@ -4,7 +4,7 @@ import type { DecryptedMessage, HistoryPage, IntegrityWarning, MembershipNotice 
 import { passwordProblem, usernameProblem } from '../src/ui/auth/password-rules.ts';
 import { describeError } from '../src/ui/errors.ts';
 import { chatReducer, initialChatState, timelineOf, typingUsers } from '../src/ui/state/chat-state.ts';
-import { roomLabel } from '../src/ui/chat/RoomList.tsx';
+import { looksDirect, roomLabel } from '../src/ui/chat/RoomList.tsx';
 import { integritySentence, MAX_ALERTS_PER_ROOM } from '../src/ui/state/integrity.ts';
 
 const msg = (seq: number, over: Partial<DecryptedMessage> = {}): DecryptedMessage => ({
@@ -156,11 +156,15 @@ describe('chat reducer', () => {
     expect(chatReducer(s, { type: 'keyaccepted', user: 'bob' }).keyChanges).toEqual([]);
   });
 
-  it('names a direct message after the other person', () => {
+  it('[R4] names a direct message after the other person only when its verified membership says it is one', () => {
     const dm = { id: 'x', name: 'alice & bob', public: false, role: null, headSeq: 1 };
-    expect(roomLabel(dm, 'alice')).toBe('@bob');
-    expect(roomLabel(dm, 'bob')).toBe('@alice');
-    expect(roomLabel({ ...dm, name: 'plans' }, 'alice')).toBe('plans');
+    let s = chatReducer(initialChatState('alice'), { type: 'direct', room: 'x', peer: 'bob' });
+    expect(roomLabel(dm, s.direct)).toBe('@bob');
+    // A room someone else named "alice & bob", with other members: its name, as it is.
+    s = chatReducer(s, { type: 'direct', room: 'x', peer: null });
+    expect(roomLabel(dm, s.direct)).toBe('alice & bob');
+    expect(looksDirect('alice & bob')).toBe(true);
+    expect(looksDirect('plans')).toBe(false);
   });
 });
 

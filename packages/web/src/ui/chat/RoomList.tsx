@@ -11,18 +11,24 @@ interface Props {
   onError: (e: unknown) => void;
 }
 
-const DM_NAME = /^([a-z0-9][a-z0-9_.-]*) & ([a-z0-9][a-z0-9_.-]*)$/;
+const DM_NAME = /^[a-z0-9][a-z0-9_.-]* & [a-z0-9][a-z0-9_.-]*$/;
 
-/** A direct message is a private room named "alice & bob" (the SDK's directMessage): show the other person. */
-export function roomLabel(room: RoomSummary, me: string): string {
-  const pair = room.public ? null : DM_NAME.exec(room.name);
-  if (!pair || (pair[1] !== me && pair[2] !== me)) return room.name;
-  return `@${pair[1] === me ? pair[2] : pair[1]}`;
+/** Named as the SDK's directMessage names a room ("alice & bob"): worth asking whether it is one. */
+export const looksDirect = (name: string): boolean => DM_NAME.test(name);
+
+/**
+ * A direct message shows the other person. Which rooms are direct messages comes from the client's verified
+ * membership (`direct`, filled by directPeer) [R4], never from the name alone: anyone can name a room
+ * "alice & bob".
+ */
+export function roomLabel(room: RoomSummary, direct: Readonly<Record<string, string>>): string {
+  const peer = direct[room.id];
+  return peer === undefined ? room.name : `@${peer}`;
 }
 
 function RoomLink({ room, state, onOpen }: { room: RoomSummary; state: ChatState; onOpen: () => void }) {
   const unread = state.unread[room.id] ?? 0;
-  const label = roomLabel(room, state.me);
+  const label = roomLabel(room, state.direct);
   const warned = (state.alerts[room.id]?.length ?? 0) > 0;
   return (
     <li>

@@ -33,9 +33,9 @@ function TypingIndicator({ users }: { users: string[] }) {
 export function RoomView({ client, room, state, actions, onError }: Props) {
   const timeline = timelineOf(state, room.id);
   return (
-    <main className="room" aria-label={`Room ${roomLabel(room, state.me)}`}>
+    <main className="room" aria-label={`Room ${roomLabel(room, state.direct)}`}>
       <header className="room-header">
-        <h2>{roomLabel(room, state.me)}</h2>
+        <h2>{roomLabel(room, state.direct)}</h2>
         <span className="muted small">{room.public ? 'Public room' : 'Private room'} · end-to-end encrypted</span>
       </header>
       <IntegrityBanner

@@ -39,10 +39,13 @@ export interface ChatState {
   keyChanges: readonly string[];
   /** room → the integrity warnings it shows, in words, until dismissed [R1] [M4] [M5] [D3]. */
   alerts: RoomAlerts;
+  /** room → the other person, for the rooms that are direct messages by their verified membership [R4]. */
+  direct: Readonly<Record<string, string>>;
 }
 
 export type ChatAction =
   | { type: 'rooms'; rooms: RoomSummary[] }
+  | { type: 'direct'; room: string; peer: string | null }
   | { type: 'open'; room: string }
   | { type: 'message'; message: DecryptedMessage; now: number; visible: boolean }
   | { type: 'recovered'; message: DecryptedMessage }
@@ -73,6 +76,7 @@ export function initialChatState(me: string): ChatState {
     connection: 'connecting',
     keyChanges: [],
     alerts: {},
+    direct: {},
   };
 }
 
@@ -152,6 +156,10 @@ export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case 'rooms':
       return { ...state, rooms: action.rooms };
+    case 'direct': {
+      const { [action.room]: _was, ...rest } = state.direct;
+      return { ...state, direct: action.peer === null ? rest : { ...rest, [action.room]: action.peer } };
+    }
     case 'open':
       return { ...state, active: action.room, unread: { ...state.unread, [action.room]: 0 } };
     case 'message':

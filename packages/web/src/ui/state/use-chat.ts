@@ -1,4 +1,5 @@
 // Wires the SDK's events into the chat reducer and exposes the few actions the screens need.
+import { looksDirect } from '../chat/RoomList.tsx';
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import type { ParleyClient } from '@parley/sdk';
 import { chatReducer, initialChatState, timelineOf, TYPING_SHOWN_MS } from './chat-state.ts';
@@ -56,7 +57,12 @@ export function useChat(client: ParleyClient, onError: (e: unknown) => void): [C
 
   const refreshRooms = useCallback(async () => {
     try {
-      dispatch({ type: 'rooms', rooms: await client.rooms() });
+      const rooms = await client.rooms();
+      dispatch({ type: 'rooms', rooms });
+      // [R4] A room is labelled as a direct message only when its verified membership says so.
+      for (const r of rooms.filter((r) => !r.public && looksDirect(r.name))) {
+        void client.directPeer(r.id).then((peer) => dispatch({ type: 'direct', room: r.id, peer }), onError);
+      }
     } catch (e) {
       onError(e);
     }
