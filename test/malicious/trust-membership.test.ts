@@ -72,6 +72,35 @@ const sharesTo = (user: string, room: string) =>
     .flatMap((s) => s.body.shares)
     .filter((x: any) => x.recipient === user);
 
+/** A message signed by `sender`'s real key, slipped into the log the server serves bob: rechained, countersigned. */
+async function slipIn(room: string, sender: string, memberSeq = 1): Promise<void> {
+  const { signing } = (await a.stores.get(sender)!.get<{ signing: CryptoKey }>(`${sender}/account`))!;
+  const envelope = await sealMessage({
+    room,
+    sender,
+    signingKey: signing,
+    sessionId: randomId(),
+    chainKey: randomBytes(32),
+    index: 0,
+    memberSeq,
+    counter: 1,
+    clientMsgId: randomId(),
+    text: `from ${sender}`,
+  });
+  const real = (await fetchLog(room)).events;
+  const last = real.at(-1)!;
+  const slipped = { kind: 'message', room, seq: last.seq + 1, ts: Date.now(), sender, content: envelope } as any;
+  const { events, head } = await rechain(a.key, [...real, slipped]);
+  a.http = (who, url, body) =>
+    who === 'bob' && url.includes(`/api/rooms/${room}/events`) && body?.events
+      ? {
+          events: events.filter((e) => e.seq > Number(new URL(url).searchParams.get('after') ?? 0)),
+          heads: [head],
+          headSeq: head.seq,
+        }
+      : undefined;
+}
+
 describe('[R4] [M3] the hidden kick', () => {
   it("the kick left out of bob's history (a gap), carol listed again: bob's send is refused, no key share to carol", async () => {
     const room = (await alice.createRoom('hidden-kick', { members: ['bob', 'carol'] })).id;
@@ -137,35 +166,6 @@ describe('[R4] [M3] the hidden kick', () => {
 });
 
 describe('[M6] [R4] messages from non-members', () => {
-  /** A message signed by `sender`'s real key, slipped into the log the server serves bob: rechained, countersigned. */
-  async function slipIn(room: string, sender: string): Promise<void> {
-    const { signing } = (await a.stores.get(sender)!.get<{ signing: CryptoKey }>(`${sender}/account`))!;
-    const envelope = await sealMessage({
-      room,
-      sender,
-      signingKey: signing,
-      sessionId: randomId(),
-      chainKey: randomBytes(32),
-      index: 0,
-      memberSeq: 1,
-      counter: 1,
-      clientMsgId: randomId(),
-      text: `from ${sender}`,
-    });
-    const real = (await fetchLog(room)).events;
-    const last = real.at(-1)!;
-    const slipped = { kind: 'message', room, seq: last.seq + 1, ts: Date.now(), sender, content: envelope } as any;
-    const { events, head } = await rechain(a.key, [...real, slipped]);
-    a.http = (who, url, body) =>
-      who === 'bob' && url.includes(`/api/rooms/${room}/events`) && body?.events
-        ? {
-            events: events.filter((e) => e.seq > Number(new URL(url).searchParams.get('after') ?? 0)),
-            heads: [head],
-            headSeq: head.seq,
-          }
-        : undefined;
-  }
-
   it("a kicked member's message is not_member, and so is one from an account never let in", async () => {
     const room = (await alice.createRoom('non-members', { members: ['bob', 'carol'] })).id;
     await alice.send(room, 'hello');
@@ -184,6 +184,25 @@ describe('[M6] [R4] messages from non-members', () => {
         a.http = null;
       }
     }
+  });
+});
+
+describe('[M11] a message the server took after a removal it was not encrypted for', () => {
+  it('is flagged to its readers as stale_membership, once', async () => {
+    const room = (await alice.createRoom('stale', { members: ['bob', 'carol'] })).id; // 1 create, 2–3 invites
+    await alice.kick(room, 'carol'); // 4
+    const warnings: { kind: string; user?: string }[] = [];
+    bob.on('integrity', (w) => w.room === room && warnings.push(w));
+    await slipIn(room, 'alice', 3);
+    try {
+      await bob.history(room);
+      await bob.history(room);
+    } finally {
+      a.http = null;
+    }
+    expect(warnings.filter((w) => w.kind === 'stale_membership')).toEqual([
+      expect.objectContaining({ kind: 'stale_membership', user: 'alice' }),
+    ]);
   });
 });
 

@@ -13,7 +13,7 @@ import type { SignatureInput } from './page-read.ts';
 import type { Verifier, VerifyItem } from './verifier.ts';
 import { SerialQueue, storeKey, type Ctx } from './context.ts';
 import type { Pins } from './pins.ts';
-import { wasMemberAt, type Rooms } from './rooms.ts';
+import { wasMemberAt, type Fold, type Rooms } from './rooms.ts';
 import { sharesResponse } from '@parley/protocol';
 import type { DecryptedMessage, MessageStatus } from './types.ts';
 
@@ -51,6 +51,8 @@ export class Inbound {
   /** Messages waiting for a key, by room|sender|session. */
   private readonly waiting = new Map<string, Map<number, MessageEvent>>();
   private readonly requested = new Set<string>();
+  /** Messages already reported as stale_membership, by room|seq. */
+  private readonly staleReported = new Set<string>();
   private readonly chains = new ChainCache();
   /**
    * The inbound sessions this client has loaded or written, as stored: a page reads each from the store once
@@ -199,11 +201,35 @@ export class Inbound {
     if (!last) return [...signed];
     const fold = await this.rooms.fold(last.room, last.seq, { waitForHead: false }).catch(() => null);
     if (!fold) return [...signed];
+    this.flagStale(fold, events);
     return events.map((ev, i) =>
       signed[i] === null && ev.room === last.room && !wasMemberAt(fold, ev.sender, ev.seq)
         ? 'not_member'
         : signed[i]!,
     );
+  }
+
+  /**
+   * [M11] A message that names a membership older than a removal before it was encrypted for people no longer
+   * in the room: the server should have refused it. Said once per message (`integrity`, stale_membership).
+   */
+  private flagStale(fold: Fold, events: readonly MessageEvent[]): void {
+    const removals = [...fold.periods.values()].flatMap((spells) =>
+      spells.flatMap((p) => (p.to === null ? [] : [p.to])),
+    );
+    for (const ev of events) {
+      const id = `${ev.room}|${ev.seq}`;
+      if (this.staleReported.has(id)) continue;
+      const removal = removals.find((r) => ev.content.memberSeq < r && r < ev.seq);
+      if (removal === undefined) continue;
+      this.staleReported.add(id);
+      this.ctx.emit('integrity', {
+        room: ev.room,
+        kind: 'stale_membership',
+        user: ev.sender,
+        detail: `message ${ev.seq} names membership seq ${ev.content.memberSeq}, before the removal at seq ${removal}`,
+      });
+    }
   }
 
   /** Opens signed events (run inside the queue): ratchet and AES per session in parallel, then rules in order. */

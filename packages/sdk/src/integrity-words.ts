@@ -18,6 +18,8 @@ const SENTENCES: Record<IntegrityWarning['kind'], (w: IntegrityWarning) => strin
     'A change to who is in this room was not properly signed: someone may have been added or removed without permission.',
   invalid_event: () =>
     'The server sent something this client could not check, so it was ignored: some messages may be missing.',
+  stale_membership: (w) =>
+    `A message from ${who(w)} was encrypted before someone was removed from this room, and the server took it anyway: the removed person may have been able to read it.`,
 };
 
 export function integritySentence(w: IntegrityWarning): string {

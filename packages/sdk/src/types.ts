@@ -138,7 +138,9 @@ export interface ContactInfo {
  * - `chain_mismatch`: a hash or link that does not add up, or two chains for one seq (a fork);
  * - `counter_gap` / `counter_replay`: a sender's counter jumped, or went back;
  * - `invalid_membership`: a membership event without a valid signature and rule;
- * - `invalid_event`: a live event refused by the protocol schema (another version, §0), never processed.
+ * - `invalid_event`: a live event refused by the protocol schema (another version, §0), never processed;
+ * - `stale_membership`: a message encrypted for a membership older than a removal before it [M11]: the server
+ *   should have refused it, and the removed member may have been able to read it.
  */
 export interface IntegrityWarning {
   room: string;
@@ -150,7 +152,8 @@ export interface IntegrityWarning {
     | 'counter_gap'
     | 'counter_replay'
     | 'invalid_membership'
-    | 'invalid_event';
+    | 'invalid_event'
+    | 'stale_membership';
   detail: string;
   /** The sender concerned, for the counter kinds. */
   user?: string;
