@@ -137,6 +137,16 @@ function network(a: Adversary, user: string, cookies: boolean): Pick<ClientOptio
   return { fetch: f, webSocket: ws };
 }
 
+/** A client for each name, registered under that name with PASSWORD, in the order given. */
+export async function registered<const N extends readonly string[]>(
+  a: Adversary,
+  names: N,
+): Promise<{ [K in keyof N]: ParleyClient }> {
+  const clients = names.map((name) => a.client(name));
+  await Promise.all(clients.map((c, i) => c.register(names[i]!, PASSWORD)));
+  return clients as { [K in keyof N]: ParleyClient };
+}
+
 /** Renumbers events from `from`, recomputes hashes and chain, and countersigns a head for the last one. */
 export async function rechain(
   key: ServerKey,

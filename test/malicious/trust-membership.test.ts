@@ -22,7 +22,7 @@ import {
   type RoomEvent,
 } from '@parley/protocol';
 import type { MembershipNotice, ParleyClient } from '../../packages/sdk/src/index.ts';
-import { adversary, PASSWORD, rechain, type Adversary } from './adversary.ts';
+import { adversary, PASSWORD, rechain, registered, type Adversary } from './adversary.ts';
 
 let a: Adversary;
 let alice: ParleyClient;
@@ -31,16 +31,7 @@ let carol: ParleyClient;
 
 beforeAll(async () => {
   a = await adversary();
-  [alice, bob, carol] = ['alice', 'bob', 'carol'].map((u) => a.client(u)) as [
-    ParleyClient,
-    ParleyClient,
-    ParleyClient,
-  ];
-  await Promise.all([
-    alice.register('alice', PASSWORD),
-    bob.register('bob', PASSWORD),
-    carol.register('carol', PASSWORD),
-  ]);
+  [alice, bob, carol] = await registered(a, ['alice', 'bob', 'carol']);
 }, 120_000);
 afterAll(() => a?.close());
 

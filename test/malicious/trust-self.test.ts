@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIN_PBKDF2_ITERATIONS } from '@parley/protocol';
 import { MemoryKeyStore, type ParleyClient } from '../../packages/sdk/src/index.ts';
-import { adversary, PASSWORD, type Adversary } from './adversary.ts';
+import { adversary, PASSWORD, registered, type Adversary } from './adversary.ts';
 
 let a: Adversary;
 let alice: ParleyClient;
@@ -14,16 +14,7 @@ let carol: ParleyClient;
 
 beforeAll(async () => {
   a = await adversary();
-  [alice, bob, carol] = ['alice', 'bob', 'carol'].map((u) => a.client(u)) as [
-    ParleyClient,
-    ParleyClient,
-    ParleyClient,
-  ];
-  await Promise.all([
-    alice.register('alice', PASSWORD),
-    bob.register('bob', PASSWORD),
-    carol.register('carol', PASSWORD),
-  ]);
+  [alice, bob, carol] = await registered(a, ['alice', 'bob', 'carol']);
 }, 120_000);
 afterAll(() => a?.close());
 

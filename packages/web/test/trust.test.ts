@@ -9,12 +9,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
 import { createClient, MemoryKeyStore } from '@parley/sdk';
 import { nodeWebSocket } from '@parley/sdk/node';
+import { randomBytes, randomId, sealMessage, type RoomEvent } from '@parley/protocol';
+import { loadServerKey } from '../../server/src/security/server-key.ts';
+import { rechain } from '../../../test/malicious/adversary.ts';
+import { STATUS_WORDS } from '../src/ui/chat/MessageItem.tsx';
 import { openPerson, SCREENSHOTS, signUp, startStack } from './harness.ts';
 import type { Stack } from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
 let stack: Stack;
 let mallorys: { signing: string; encryption: string };
+let malloryAccount: { signing: CryptoKey };
 
 beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
@@ -31,6 +36,7 @@ beforeAll(async () => {
     headers: { authorization: `Bearer ${token}` },
   });
   mallorys = (await res.json()) as { signing: string; encryption: string };
+  malloryAccount = (await store.get<{ signing: CryptoKey }>('mallory/account'))!;
 }, 120_000);
 
 afterAll(async () => {
@@ -131,6 +137,75 @@ describe('the sign-in screen against a lying server', () => {
     expect(stored).toContain('csrfToken');
     expect(stored).not.toContain(cookie!.value);
     expect(stored).not.toContain('"token"');
+    await context.close();
+  });
+});
+
+describe('[R4] [M6] the room view against a lying server', () => {
+  it('shows not_member in words, and a send the log cannot vouch for is refused in words', async () => {
+    const { page, context } = await openPerson(stack);
+    await logIn(page);
+    const nav = page.getByRole('navigation', { name: 'Rooms' });
+    await nav.waitFor();
+    // bob (a node client) makes a room with alice; mallory never gets in.
+    const bobStore = new MemoryKeyStore();
+    const bob = createClient({ server: stack.apiUrl, store: bobStore, webSocket: nodeWebSocket });
+    await bob.register('bob', PASSWORD);
+    const room = (await bob.createRoom('lying', { members: ['alice'] })).id;
+    await bob.send(room, 'hello alice');
+    const { token } = (await bobStore.get<{ token: string }>('bob/session'))!;
+    const real = (await (
+      await fetch(`${stack.apiUrl}/api/rooms/${room}/events?after=0&limit=200`, {
+        headers: { authorization: `Bearer ${token}` },
+      })
+    ).json()) as { events: RoomEvent[] };
+    // The server slips in a message signed by mallory's real key, rechained and countersigned with its own key.
+    const envelope = await sealMessage({
+      room,
+      sender: 'mallory',
+      signingKey: malloryAccount.signing,
+      sessionId: randomId(),
+      chainKey: randomBytes(32),
+      index: 0,
+      memberSeq: 2,
+      counter: 1,
+      clientMsgId: randomId(),
+      text: 'from mallory',
+    });
+    const last = real.events.at(-1)!;
+    const slipped = {
+      kind: 'message',
+      room,
+      seq: last.seq + 1,
+      ts: Date.now(),
+      sender: 'mallory',
+      content: envelope,
+    };
+    const forged = await rechain(await loadServerKey(stack.dataDir), [...real.events, slipped as RoomEvent]);
+    await page.route(`**/api/rooms/${room}/events**`, async (route) => {
+      const q = new URL(route.request().url()).searchParams;
+      const after = Number(q.get('after') ?? -1);
+      const before = Number(q.get('before') ?? Number.MAX_SAFE_INTEGER);
+      const events = forged.events.filter((e) => e.seq > after && e.seq < before);
+      await route.fulfill({ json: { events, heads: [forged.head], headSeq: forged.head.seq } });
+    });
+    await nav.getByRole('link', { name: 'lying' }).click();
+    await page.getByText(STATUS_WORDS.not_member).waitFor();
+    // Now the server leaves an event out of what it serves after this point: alice's send is refused, in words.
+    await page.unrouteAll();
+    await page.route(`**/api/rooms/${room}/events**`, async (route) => {
+      const q = new URL(route.request().url()).searchParams;
+      if (q.get('after') === null) return route.fallback();
+      await route.fulfill({ json: { events: [], heads: [], headSeq: forged.head.seq + 2 } });
+    });
+    await page.getByLabel('Message', { exact: true }).fill('are you there?');
+    await page.getByLabel('Message', { exact: true }).press('Enter');
+    const refused = page.getByRole('alert').filter({ hasText: 'Not sent' });
+    await expect
+      .poll(() => refused.textContent(), { timeout: 15_000 })
+      .toMatch(/^Not sent: cannot verify who is in this room: the server left out event \d+ of the log\./);
+    await page.screenshot({ path: join(SCREENSHOTS, 'not-member-and-refused-send.png') });
+    await bob.logout();
     await context.close();
   });
 });
