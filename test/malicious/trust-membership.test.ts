@@ -143,6 +143,24 @@ describe('[R4] [M3] the hidden kick', () => {
     await bob.disconnect();
   });
 
+  it('a server that answers every read with the same old page and "there is more" gets a refusal, not a hang', async () => {
+    const room = (await alice.createRoom('spin', { members: ['bob'] })).id;
+    const { events } = await fetchLog(room);
+    a.http = (who, url, body) =>
+      who === 'bob' && url.includes(`/api/rooms/${room}/events`) && body?.events
+        ? { events, heads: [], headSeq: events.length + 10 }
+        : undefined;
+    try {
+      await bob.history(room); // the fold is now at the last real event
+      await expect(bob.send(room, 'hello')).rejects.toMatchObject({
+        code: 'LOG_UNVERIFIED',
+        message: `cannot verify who is in this room: the server serves no event after ${events.length}`,
+      });
+    } finally {
+      a.http = null;
+    }
+  });
+
   it('an honest log with a kick: the next send starts a new session that carol never receives', async () => {
     const room = (await alice.createRoom('honest-kick', { members: ['bob', 'carol'] })).id;
     await bob.send(room, 'one');

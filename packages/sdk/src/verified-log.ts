@@ -64,7 +64,11 @@ export async function readVerified(o: VerifiedLogOptions): Promise<{ events: Roo
       vouched = { seq: covered, chain: chains.get(covered)! };
     }
     const last = page.events.at(-1);
-    if (last && last.seq < page.headSeq) continue;
+    if (last && last.seq < page.headSeq) {
+      // A page that brings nothing new but says there is more would have this loop ask forever.
+      if (linked.seq === before) throw unverifiedLog(o.room, `the server serves no event after ${before}`);
+      continue;
+    }
     if (linked.seq < page.headSeq) {
       throw unverifiedLog(o.room, `the server left out event ${linked.seq + 1} of the log`);
     }
