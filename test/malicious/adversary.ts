@@ -147,6 +147,15 @@ export async function registered<const N extends readonly string[]>(
   return clients as { [K in keyof N]: ParleyClient };
 }
 
+/** The room's whole log (up to 500 events) as the server holds it, read with `user`'s stored session. */
+export async function fetchLog(a: Adversary, room: string, user = 'alice'): Promise<Json> {
+  const token = (await a.stores.get(user)!.get<{ token: string }>(`${user}/session`))!.token;
+  const res = await fetch(`${a.url}/api/rooms/${room}/events?after=0&limit=500`, {
+    headers: { authorization: `Bearer ${token}` },
+  });
+  return await res.json();
+}
+
 /** Renumbers events from `from`, recomputes hashes and chain, and countersigns a head for the last one. */
 export async function rechain(
   key: ServerKey,

@@ -18,7 +18,15 @@ import {
   type RoomEvent,
 } from '@parley/protocol';
 import { MAX_RATCHET_STEPS, type IntegrityWarning, type ParleyClient } from '../../packages/sdk/src/index.ts';
-import { adversary, HEAD_GRACE_MS, PASSWORD, rechain, until, type Adversary } from './adversary.ts';
+import {
+  adversary,
+  fetchLog as readLog,
+  HEAD_GRACE_MS,
+  PASSWORD,
+  rechain,
+  until,
+  type Adversary,
+} from './adversary.ts';
 
 let a: Adversary;
 let alice: ParleyClient;
@@ -90,13 +98,7 @@ async function withForgedLog<T>(
   }
 }
 
-async function fetchLog(room: string) {
-  const token = (await a.stores.get('alice')!.get<{ token: string }>('alice/session'))!.token;
-  const res = await fetch(`${a.url}/api/rooms/${room}/events?after=0&limit=500`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  return await res.json();
-}
+const fetchLog = (room: string) => readLog(a, room);
 
 describe("[M4] [R1] a server that drops, reorders or replays one sender's messages (with a valid chain and head)", () => {
   it('[M4] drop: a message removed from the log and the rest renumbered is a counter_gap', async () => {

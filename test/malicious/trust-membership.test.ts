@@ -22,7 +22,7 @@ import {
   type RoomEvent,
 } from '@parley/protocol';
 import type { MembershipNotice, ParleyClient } from '../../packages/sdk/src/index.ts';
-import { adversary, PASSWORD, rechain, registered, type Adversary } from './adversary.ts';
+import { adversary, fetchLog as readLog, PASSWORD, rechain, registered, type Adversary } from './adversary.ts';
 
 let a: Adversary;
 let alice: ParleyClient;
@@ -38,13 +38,7 @@ afterAll(() => a?.close());
 const isKick = (e: RoomEvent) => e.kind === 'member' && e.content.type === 'kick';
 
 /** The room's whole log, read as alice (the server's own copy). */
-async function fetchLog(room: string): Promise<{ events: RoomEvent[] }> {
-  const token = (await a.stores.get('alice')!.get<{ token: string }>('alice/session'))!.token;
-  const res = await fetch(`${a.url}/api/rooms/${room}/events?after=0&limit=500`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  return (await res.json()) as { events: RoomEvent[] };
-}
+const fetchLog = async (room: string) => (await readLog(a, room)) as { events: RoomEvent[] };
 
 /** bob's reads: `events` pages rewritten by `edit`, and the member list with carol in it. */
 function hideFromBob(room: string, edit: (body: any) => any): void {

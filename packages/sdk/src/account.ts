@@ -120,7 +120,7 @@ export class Account {
       kdf: DEFAULT_KDF,
       authKey: toB64u(secrets.authKey),
       keys,
-      session: this.sessionKind(),
+      session: this.ctx.api.auth,
     };
     const answer = await this.ctx.api.post('/api/register', body, loginResponse);
     // [K7] The keys just made are ours; the answer's copy of them is not read.
@@ -137,7 +137,7 @@ export class Account {
     progress('Deriving key');
     const secrets = await deriveAccountSecrets(password, fromB64u(pre.salt), pre.kdf);
     progress('Signing in');
-    const body = { username: user, authKey: toB64u(secrets.authKey), session: this.sessionKind() };
+    const body = { username: user, authKey: toB64u(secrets.authKey), session: this.ctx.api.auth };
     const answer = await this.ctx.api.post('/api/login', body, loginResponse).catch(wrongPassword);
     progress('Unlocking keys');
     // The server accepted the login secret, so the password is right: keys that do not open, or public keys
@@ -147,10 +147,6 @@ export class Account {
     const publicKeys = { signing: answer.keys.signing.public, encryption: answer.keys.encryption.public };
     if (!keys || !(await keyPairsMatch(publicKeys, keys))) throw ownKeysMismatch();
     await this.signedIn(answer, keys);
-  }
-
-  private sessionKind(): 'cookie' | 'bearer' {
-    return this.ctx.api.auth;
   }
 
   async resume(): Promise<boolean> {
