@@ -78,6 +78,19 @@ async function forged(body: any, edit: (events: RoomEvent[]) => RoomEvent[] | Pr
   return { events, heads: [head], headSeq: head.seq };
 }
 
+/** The page of a whole forged log that `url` asks for (after / before, limit), as the server would cut it. */
+function pageOf(body: { events: RoomEvent[]; heads: unknown[]; headSeq: number }, url: string) {
+  const q = new URL(url).searchParams;
+  const limit = Number(q.get('limit') ?? 50);
+  const after = q.get('after');
+  const before = Number(q.get('before') ?? Number.MAX_SAFE_INTEGER);
+  const events =
+    after !== null
+      ? body.events.filter((e) => e.seq > Number(after)).slice(0, limit)
+      : body.events.filter((e) => e.seq < before).slice(-limit);
+  return { ...body, events };
+}
+
 const messages = (events: RoomEvent[]) => events.filter((e) => e.kind === 'message');
 
 /** Serves `user` a rewritten, consistently re-chained and countersigned log of `room` while `run` runs. */
@@ -90,7 +103,7 @@ async function withForgedLog<T>(
   const real = await fetchLog(room);
   const body = await forged(real, edit);
   a.http = (who, url, b) =>
-    who === user && url.includes(`/api/rooms/${room}/events`) && b?.events ? body : undefined;
+    who === user && url.includes(`/api/rooms/${room}/events`) && b?.events ? pageOf(body, url) : undefined;
   try {
     return await run();
   } finally {
@@ -142,6 +155,66 @@ describe("[M4] [R1] a server that drops, reorders or replays one sender's messag
       [undefined, 'replayed'],
     ]);
     expect(kinds('bob', room)).toContain('counter_replay');
+  });
+
+  it('[M4] drop at a page boundary: the counters of two adjacent history pages are compared', async () => {
+    const room = await roomWith(['one', 'two', 'three', 'four', 'five']);
+    const log = await withForgedLog(
+      'bob',
+      room,
+      (ev) => ev.filter((e) => !(e.kind === 'message' && e.content.counter === 4)),
+      async () => {
+        // The newest page holds only 'five'; 'three' ends the page before it, so no one page holds the gap.
+        const newest = await bob.historyPage(room, { limit: 1 });
+        expect(newest.messages.map((m) => m.text)).toEqual(['five']);
+        expect(kinds('bob', room)).not.toContain('counter_gap');
+        return bob.historyPage(room, { before: newest.oldestSeq!, limit: 20 });
+      },
+    );
+    expect(log.messages.map((m) => m.text)).toEqual(['one', 'two', 'three']);
+    expect(warnings.get('bob')!.filter((w) => w.room === room && w.kind === 'counter_gap')).toEqual([
+      expect.objectContaining({
+        user: 'alice',
+        detail: expect.stringMatching(/^1 message\(s\) of alice before seq/),
+      }),
+    ]);
+  });
+
+  it('[M4] drop at the seam: the first live message is compared with the history read before it', async () => {
+    const room = await roomWith(['one', 'two']);
+    expect((await bob.history(room)).map((m) => m.text)).toEqual(['one', 'two']);
+    await bob.connect();
+    // The server keeps 'three' and 'four' from bob's stream, then serves him a log without 'three': 'four'
+    // renumbered into its place, rechained and countersigned, as the next live event after his history.
+    const held: any[] = [];
+    const ours = (who: string, f: any) =>
+      who === 'bob' &&
+      ((f.type === 'event' && f.event.room === room) || (f.type === 'head' && f.head.room === room));
+    a.frame = (who, f) => (ours(who, f) ? (f.type === 'event' && held.push(f), []) : [f]);
+    await alice.send(room, 'three');
+    await alice.send(room, 'four');
+    await until(() => (held.length === 2 ? true : undefined), 5000);
+    const { events, heads } = await forged(await fetchLog(room), (ev) =>
+      ev.filter((e) => !(e.kind === 'message' && e.content.counter === 3)),
+    );
+    const got: any[] = [];
+    const off = bob.on('message', (m) => m.room === room && got.push(m));
+    a.frame = (who, f) =>
+      !ours(who, f)
+        ? [f]
+        : f.type === 'event'
+          ? [
+              { type: 'event', event: events.at(-1) },
+              { type: 'head', head: heads[0] },
+            ]
+          : [];
+    await alice.send(room, 'five'); // its frame carries the forged 'four' to bob
+    await until(() => (got.length > 0 ? true : undefined), 5000);
+    a.frame = null;
+    off();
+    await bob.disconnect();
+    expect(got.map((m) => [m.text, m.status])).toEqual([['four', 'ok']]);
+    expect(kinds('bob', room)).toEqual(['counter_gap']);
   });
 
   /** Drops the first live frame of `room`'s message with `counter` for bob; returns how many were dropped. */

@@ -18,6 +18,7 @@ import { HeadWatch } from './head-watch.ts';
 import { PAGE_LIMIT, fetchPage } from './log.ts';
 import { inPageLinks, type PageLinks } from './page-read.ts';
 import type { Pins } from './pins.ts';
+import { SenderCounters, type CheckedEvent, type CounterPair } from './sender-counters.ts';
 import type { EventsResponse } from '@parley/protocol';
 import type { ChainHead, HeadComparison, IntegrityWarning } from './types.ts';
 
@@ -55,6 +56,7 @@ export class Integrity {
   private readonly verifiedHeads = new Set<string>();
   /** Per room: the newest head whose signature verified. */
   private readonly newest = new Map<string, Head>();
+  private readonly counters = new SenderCounters();
   private readonly queue = new SerialQueue();
   private readonly watch: HeadWatch;
 
@@ -89,35 +91,37 @@ export class Integrity {
   }
 
   /**
-   * Checks a history page (read backwards, out of order): counters are compared within the page only. The
-   * hashes and links come from linksOf; the bookkeeping (which chain is remembered, what is a fork) then runs
-   * in seq order, exactly as for one event at a time.
+   * Checks a history page (read backwards, out of order). The hashes and links come from linksOf; the
+   * bookkeeping (which chain is remembered, what is a fork) then runs in seq order, exactly as for one event
+   * at a time. Counters are compared with everything checked before, across pages and live events [M4].
    */
   async checkPage(events: readonly RoomEvent[], precomputed?: PageLinks): Promise<void> {
     const { hashes, links } = precomputed ?? (await this.linksOf(events));
     return this.queue.run(async () => {
-      const pageCounters = new Map<string, number>();
+      const checked: RoomEvent[] = [];
       for (const [i, ev] of events.entries()) {
         const hash = hashes[i];
         const link = links[i];
         if (!hash) continue;
         const claimedPrev = events[i - 1]?.chain;
         await this.checkChain(ev, hash, link && claimedPrev !== undefined ? { prev: claimedPrev, link } : null);
-        if (ev.kind !== 'message') continue;
-        this.checkCounter(ev.room, ev.sender, ev.content.counter, pageCounters.get(ev.sender), ev.seq);
-        pageCounters.set(ev.sender, ev.content.counter);
+        checked.push(ev);
       }
+      const room = checked[0]?.room;
+      if (room !== undefined) this.checkCounters(room, this.counters.add(room, checked.map(counted)));
     });
   }
 
   /**
-   * Checks one live event and follows its sender's persisted counter. `contiguous`: no event of the room was
+   * Checks one live event and follows its sender's counter [M4]: against the events checked before it in
+   * this run, else against the counters persisted from earlier runs. `contiguous`: no event of the room was
    * skipped since the last one checked, so a counter jump means the server dropped something.
    */
   checkLive(ev: RoomEvent, contiguous: boolean): Promise<void> {
     return this.queue.run(async () => {
       await this.checkChain(ev, await eventHash(ev), null);
       this.watch.expect(ev.room, ev.seq);
+      const pairs = this.counters.add(ev.room, [counted(ev)]);
       const key = storeKey.counters(ev.room);
       // After a skip, the counters seen before it say nothing about the next messages: start over.
       const seen = contiguous ? ((await this.ctx.store.get<Record<string, number>>(key)) ?? {}) : {};
@@ -126,7 +130,8 @@ export class Integrity {
         return;
       }
       const counter = ev.content.counter;
-      this.checkCounter(ev.room, ev.sender, counter, seen[ev.sender], ev.seq);
+      if (pairs.some((p) => p.later.seq === ev.seq)) this.checkCounters(ev.room, pairs);
+      else this.checkCounter(ev.room, ev.sender, counter, seen[ev.sender], ev.seq);
       if (!contiguous || counter > (seen[ev.sender] ?? 0))
         await this.ctx.store.set(key, { ...seen, [ev.sender]: counter });
     });
@@ -264,6 +269,10 @@ export class Integrity {
     this.warn(ev.room, 'chain_mismatch', `event ${ev.seq + 1} does not extend the chain of event ${ev.seq}`);
   }
 
+  private checkCounters(room: string, pairs: readonly CounterPair[]): void {
+    for (const p of pairs) this.checkCounter(room, p.sender, p.later.counter, p.earlier.counter, p.later.seq);
+  }
+
   private checkCounter(
     room: string,
     sender: string,
@@ -294,6 +303,12 @@ export class Integrity {
     this.reported.add(id);
     this.ctx.emit('integrity', user === undefined ? { room, kind, detail } : { room, kind, detail, user });
   }
+}
+
+function counted(ev: RoomEvent): CheckedEvent {
+  return ev.kind === 'message'
+    ? { seq: ev.seq, message: { sender: ev.sender, counter: ev.content.counter } }
+    : { seq: ev.seq };
 }
 
 function remember<T>(map: Map<string, Map<number, T>>, room: string, seq: number, value: T): void {
