@@ -304,3 +304,48 @@ describe('[M11] a kick racing a message', () => {
     ]);
   });
 });
+
+describe('[M3] the sessions of a room the user is out of are pruned from the device', () => {
+  /** What `user`'s device holds of `room`: its inbound sessions (by the log's session ids) and its outbound one. */
+  async function held(user: string, room: string) {
+    const store = a.stores.get(user)!;
+    const log = await fetchLog(room);
+    const ids = new Set(
+      log.events.flatMap((e) => (e.kind === 'message' ? [[e.sender, e.content.sessionId]] : [])).map(String),
+    );
+    const inbound = [];
+    for (const id of ids) {
+      const [sender, session] = id.split(',') as [string, string];
+      if (await store.get(`${user}/in:${room}:${sender}:${session}`)) inbound.push(sender);
+    }
+    return { inbound: inbound.sort(), outbound: (await store.get(`${user}/out:${room}`)) !== undefined };
+  }
+
+  it('after leaving, and after being removed (seen live), no chain key of the room is left on the device', async () => {
+    const left = (await alice.createRoom('prune-leave', { members: ['bob'] })).id;
+    const removed = (await alice.createRoom('prune-kick', { members: ['bob'] })).id;
+    for (const room of [left, removed]) {
+      await alice.send(room, 'hello');
+      await bob.send(room, 'hi');
+      expect((await bob.history(room)).map((m) => m.status)).toEqual(['ok', 'ok']);
+      expect(await held('bob', room)).toEqual({ inbound: ['alice', 'bob'], outbound: true });
+    }
+    await bob.leave(left);
+    expect(await held('bob', left)).toEqual({ inbound: [], outbound: false });
+
+    await bob.connect();
+    const gone = new Promise<void>((resolve) => {
+      const off = bob.on('member', (n) => {
+        if (n.room === removed && n.type === 'kick' && n.target === 'bob') (off(), resolve());
+      });
+    });
+    await alice.kick(removed, 'bob');
+    await gone;
+    await bob.disconnect();
+    expect(await held('bob', removed)).toEqual({ inbound: [], outbound: false });
+    // Another room's sessions stay.
+    const kept = (await alice.createRoom('prune-other', { members: ['bob'] })).id;
+    await alice.send(kept, 'still here');
+    expect((await bob.history(kept)).map((m) => m.status)).toEqual(['ok']);
+  });
+});

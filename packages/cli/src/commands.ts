@@ -66,8 +66,16 @@ export const commands: Record<string, Command> = {
   }),
   rooms: withClient(async (c, _inv, out) => {
     for (const r of await c.rooms()) {
-      const data = { id: r.id, name: r.name, public: r.public, role: r.role, headSeq: r.headSeq };
-      out.print(`${r.id}  ${safe(r.name)}${r.public ? ' (public)' : ''}  ${r.role ?? ''}`, data);
+      const data = {
+        id: r.id,
+        name: r.name,
+        public: r.public,
+        role: r.role,
+        headSeq: r.headSeq,
+        official: r.official,
+      };
+      const kind = r.official ? ' (server)' : r.public ? ' (public)' : '';
+      out.print(`${r.id}  ${safe(r.name)}${kind}  ${r.role ?? ''}`, data);
     }
   }),
   'create-room': withClient(async (c, inv, out) => {

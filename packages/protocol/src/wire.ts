@@ -199,6 +199,9 @@ export const roomSummary = z.object({
   public: z.boolean(),
   role: z.enum(['admin', 'member']).nullable().optional(),
   headSeq: seq.optional(),
+  // [R3] In the public list: the room's signed create event, so a client can tell the server's own rooms
+  // ("general") from rooms anyone named the same.
+  create: memberEvent.optional(),
 });
 export type RoomSummary = z.infer<typeof roomSummary>;
 export const roomsResponse = z.object({ rooms: z.array(roomSummary) });

@@ -26,6 +26,11 @@ export interface MessageKey {
 export class ChainCache {
   private readonly sessions = new Map<string, Entry>();
 
+  /** Drops the keys of every session whose id starts with `prefix` (a room the user is out of). */
+  forget(prefix: string): void {
+    for (const id of [...this.sessions.keys()]) if (id.startsWith(prefix)) this.sessions.delete(id);
+  }
+
   /**
    * The message keys at each of `indices` (all ≥ the start index) for a session whose earliest key is
    * `start.chainKey` at `start.index`. The ratchet runs once, from the nearest chain key already known; each

@@ -180,7 +180,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     register: async (username, password, onProgress = () => undefined) => {
       await signedIn(normalizeUser(username), () => account.register(username, password, onProgress));
       onProgress('Joining general');
-      const general = (await rooms.publicList()).find((r) => r.name === 'general');
+      const general = await rooms.general();
       if (general) await rooms.act(general.id, 'join', ctx.me().user);
     },
     login: (username, password, onProgress = () => undefined) =>
@@ -209,7 +209,11 @@ export function createClient(options: ClientOptions): ParleyClient {
     },
     invite: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'invite', normalizeUser(user)),
     join: async (room) => rooms.act((await rooms.resolve(room, true)).id, 'join', ctx.me().user),
-    leave: async (room) => rooms.act((await rooms.resolve(room)).id, 'leave', ctx.me().user),
+    leave: async (room) => {
+      const id = (await rooms.resolve(room)).id;
+      await rooms.act(id, 'leave', ctx.me().user);
+      await inbound.forgetRoom(id);
+    },
     kick: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'kick', normalizeUser(user)),
     directPeer: (room) => rooms.directPeer(room),
     promote: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'promote', normalizeUser(user)),

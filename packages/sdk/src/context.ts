@@ -32,6 +32,8 @@ export const storeKey = {
   outboundPast: (room: string) => `out-past:${room}`,
   ownCounter: (room: string) => `counter:${room}`,
   inbound: (room: string, sender: string, sessionId: string) => `in:${room}:${sender}:${sessionId}`,
+  /** The prefix of every inbound session of `room` (room ids are b64u: never a ':'). */
+  inboundOf: (room: string) => `in:${room}:`,
   counters: (room: string) => `counters:${room}`,
   readMarks: 'read-marks',
 } as const;

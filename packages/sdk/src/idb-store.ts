@@ -56,6 +56,11 @@ export class IdbStore implements KeyStore {
     await this.#run('readwrite', (s) => s.delete(key));
   }
 
+  async deletePrefix(prefix: string): Promise<void> {
+    // Every string key that starts with `prefix` sorts between it and it followed by the highest code unit.
+    await this.#run('readwrite', (s) => s.delete(IDBKeyRange.bound(prefix, `${prefix}\uffff`)));
+  }
+
   /** Logout: empties the store, closes the connection and deletes the database itself. */
   async clear(): Promise<void> {
     await this.#run('readwrite', (s) => s.clear());

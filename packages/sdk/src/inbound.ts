@@ -352,6 +352,24 @@ export class Inbound {
   }
 
   /** After (re)connecting: asks again for every key still missing that could not be asked for before. */
+  /**
+   * The user is out of `room` (left or removed): every session of it is deleted from the device and from
+   * memory, this user's own outbound ones included. Nothing shows a room the user is out of, so nothing needs
+   * them; a new membership gets new sessions [M3].
+   */
+  forgetRoom(room: string): Promise<void> {
+    return this.queue.run(async () => {
+      const prefix = storeKey.inboundOf(room);
+      for (const key of [...this.sessions.keys()]) if (key.startsWith(prefix)) this.sessions.delete(key);
+      this.chains.forget(prefix);
+      for (const id of [...this.waiting.keys()]) if (id.startsWith(`${room}|`)) this.waiting.delete(id);
+      for (const id of [...this.requested]) if (id.startsWith(`${room}|`)) this.requested.delete(id);
+      await this.ctx.store.deletePrefix(prefix);
+      await this.ctx.store.delete(storeKey.outbound(room));
+      await this.ctx.store.delete(storeKey.outboundPast(room));
+    });
+  }
+
   requestWaiting(): void {
     for (const [id, list] of this.waiting) {
       const ev = list.values().next().value;

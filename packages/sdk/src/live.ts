@@ -47,6 +47,9 @@ export class Live {
     await this.integrity.checkLive(ev, contiguous);
     await this.ctx.store.set(storeKey.lastSeq, { ...(await this.lastSeq()), [ev.room]: ev.seq });
     const notice = await this.rooms.observe(ev);
+    // Removed by a valid event (a forged one must not cost the user keys): the room's sessions go first.
+    const out = notice?.type === 'leave' || notice?.type === 'kick';
+    if (out && notice.valid && notice.target === this.ctx.me().user) await this.inbound.forgetRoom(ev.room);
     if (notice) this.ctx.emit('member', notice);
     if (ev.kind === 'message') this.ctx.emit('message', await this.inbound.decrypt(ev));
   }

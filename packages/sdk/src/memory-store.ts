@@ -20,6 +20,10 @@ export class MemoryKeyStore implements KeyStore {
     this.map.delete(key);
     return Promise.resolve();
   }
+  deletePrefix(prefix: string): Promise<void> {
+    for (const key of [...this.map.keys()]) if (key.startsWith(prefix)) this.map.delete(key);
+    return Promise.resolve();
+  }
   clear(): Promise<void> {
     this.map.clear();
     return Promise.resolve();

@@ -13,8 +13,13 @@ export class FileKeyStore implements KeyStore {
 
   constructor(private readonly dir: string) {}
 
+  // Encoded character by character, so the name of a key starts with the encoding of each of its prefixes.
+  private static encode(key: string): string {
+    return encodeURIComponent(key).replace(/\*/g, '%2A');
+  }
+
   private file(key: string): string {
-    return join(this.dir, `${encodeURIComponent(key).replace(/\*/g, '%2A')}.json`);
+    return join(this.dir, `${FileKeyStore.encode(key)}.json`);
   }
 
   async get<T>(key: string): Promise<T | undefined> {
@@ -44,6 +49,13 @@ export class FileKeyStore implements KeyStore {
 
   async delete(key: string): Promise<void> {
     await rm(this.file(key), { force: true });
+  }
+
+  async deletePrefix(prefix: string): Promise<void> {
+    const start = FileKeyStore.encode(prefix);
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const doomed = names.filter((n) => n.endsWith('.json') && n.startsWith(start));
+    await Promise.all(doomed.map((n) => rm(join(this.dir, n), { force: true })));
   }
 
   async clear(): Promise<void> {

@@ -25,7 +25,7 @@ import {
   type RoomState,
   type RoomSummary as RoomSummaryAnswer,
 } from '@parley/protocol';
-import { SerialQueue, storeKey, type Ctx } from './context.ts';
+import { SerialQueue, type Ctx } from './context.ts';
 import { ParleyError } from './errors.ts';
 import { readVerified } from './verified-log.ts';
 import type { Pins } from './pins.ts';
@@ -52,12 +52,13 @@ export interface Fold {
   memberSeq: number;
 }
 
-const toSummary = (r: RoomSummaryAnswer): RoomSummary => ({
+const toSummary = (r: RoomSummaryAnswer, official: boolean): RoomSummary => ({
   id: r.id,
   name: r.name,
   public: r.public,
   role: r.role ?? null,
   headSeq: r.headSeq ?? 0,
+  official,
 });
 
 export function normalizeUser(name: string): string {
@@ -81,6 +82,9 @@ export class Rooms {
   /** The rooms of the last list(), by id. */
   private known = new Map<string, RoomSummary>();
   private readonly queue = new SerialQueue();
+  /** Rooms whose create event the server signed, verified with the pinned server key [R3]. */
+  private readonly official = new Set<string>();
+  private officialLoaded: Promise<void> | null = null;
 
   constructor(
     private readonly ctx: Ctx,
@@ -90,24 +94,51 @@ export class Rooms {
   ) {}
 
   async list(): Promise<RoomSummary[]> {
-    const rooms = (await this.ctx.api.get('/api/rooms', roomsResponse)).rooms.map(toSummary);
+    const [answer] = await Promise.all([this.ctx.api.get('/api/rooms', roomsResponse), this.loadOfficial()]);
+    const rooms = answer.rooms.map((r) => toSummary(r, this.official.has(r.id)));
     this.known = new Map(rooms.map((r) => [r.id, r]));
     return rooms;
   }
 
+  /** Public rooms; the server's own ones ("general") are `official` only when their create event verifies [R3]. */
   async publicList(): Promise<RoomSummary[]> {
-    return (await this.ctx.api.get('/api/rooms/public', roomsResponse)).rooms.map(toSummary);
+    const { rooms } = await this.ctx.api.get('/api/rooms/public', roomsResponse);
+    await Promise.all(
+      rooms.map(async (r) => {
+        if (await this.createdByServer(r)) this.official.add(r.id);
+      }),
+    );
+    return rooms.map((r) => toSummary(r, this.official.has(r.id)));
   }
 
-  /** A room the user is in by id or name; with `includePublic`, also a public room to join. */
+  /**
+   * A room the user is in by id or name; with `includePublic`, also a public room to join. Of several rooms
+   * with the name asked for, the server's own one is meant [R3]; else the name is ambiguous.
+   */
   async resolve(idOrName: string, includePublic = false): Promise<RoomSummary> {
-    const pick = (rooms: RoomSummary[]) =>
-      rooms.find((r) => r.id === idOrName) ?? rooms.find((r) => r.name === idOrName);
+    const pick = (rooms: RoomSummary[]) => {
+      const byId = rooms.find((r) => r.id === idOrName);
+      if (byId) return byId;
+      const named = rooms.filter((r) => r.name === idOrName);
+      if (named.length <= 1) return named[0];
+      const official = named.find((r) => r.official);
+      if (official) return official;
+      const ids = named.map((r) => r.id).join(', ');
+      throw new ParleyError(
+        'AMBIGUOUS_ROOM',
+        `${named.length} rooms are named "${idOrName}": give the id (${ids})`,
+      );
+    };
     const mine = pick(await this.list());
     if (mine) return mine;
     const open = includePublic ? pick(await this.publicList()) : undefined;
     if (open) return open;
     throw new ParleyError('UNKNOWN_ROOM', `unknown room "${idOrName}": not a room you are in`);
+  }
+
+  /** The server's own "general" [R3]: the public room whose create event the pinned server key signed. */
+  async general(): Promise<RoomSummary | null> {
+    return (await this.publicList()).find((r) => r.official && r.name === 'general') ?? null;
   }
 
   /**
@@ -128,7 +159,7 @@ export class Rooms {
     for (const t of targets) await this.requireUser(t);
     const invites = await Promise.all(targets.map((target) => this.sign({ type: 'invite', room, target })));
     const answer = await this.ctx.api.post('/api/rooms', { create, invites }, createRoomResponse);
-    return toSummary(answer.room);
+    return toSummary(answer.room, false);
   }
 
   /** Posts one signed membership event: invite, join, leave, kick or promote. */
@@ -136,10 +167,6 @@ export class Rooms {
     if (target !== this.ctx.me().user) await this.requireUser(target);
     const event = await this.sign({ type, room, target });
     await this.ctx.api.post(`/api/rooms/${encodeURIComponent(room)}/members`, { event }, memberEventResponse);
-    if ((type === 'leave' || type === 'kick') && target === this.ctx.me().user) {
-      await this.ctx.store.delete(storeKey.outbound(room));
-      await this.ctx.store.delete(storeKey.outboundPast(room));
-    }
   }
 
   /**
@@ -256,6 +283,25 @@ export class Rooms {
       const detail = `event ${ev.seq} (${e.type} of ${e.target} by ${e.actor}) is not backed by a valid signature and rule`;
       this.ctx.emit('integrity', { room: ev.room, kind: 'invalid_membership', detail });
     }
+  }
+
+  /** Once per client: which public rooms are the server's own, so list() can mark them (errors: none marked). */
+  private loadOfficial(): Promise<void> {
+    this.officialLoaded ??= this.publicList().then(
+      () => undefined,
+      () => {
+        this.officialLoaded = null;
+      },
+    );
+    return this.officialLoaded;
+  }
+
+  /** [R3] A create event by the server, for this very room, name and visibility, signed by the pinned key. */
+  private async createdByServer(r: RoomSummaryAnswer): Promise<boolean> {
+    const c = r.create;
+    if (!c || c.actor !== SERVER_ACTOR || c.type !== 'create') return false;
+    if (c.room !== r.id || c.name !== r.name || c.public !== true || !r.public) return false;
+    return this.verify(c);
   }
 
   private async verify(e: MemberEvent): Promise<boolean> {

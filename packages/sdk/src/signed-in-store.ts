@@ -64,6 +64,10 @@ export class SignedInStore implements KeyStore {
     return this.#write((user) => this.inner.delete(this.#key(user, key)));
   }
 
+  deletePrefix(prefix: string): Promise<void> {
+    return this.#write((user) => this.inner.deletePrefix(this.#key(user, prefix)));
+  }
+
   /** Logout: nothing is written from now on, and what was written before (or is being written) is wiped. */
   async clear(): Promise<void> {
     this.close();

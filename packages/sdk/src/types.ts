@@ -13,6 +13,8 @@ export interface KeyStore {
    */
   setMany(entries: readonly (readonly [key: string, value: unknown])[]): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Deletes every value whose key starts with `prefix` (a room's sessions, once the user is out of it). */
+  deletePrefix(prefix: string): Promise<void>;
   /** Logout wipes everything. */
   clear(): Promise<void>;
 }
@@ -110,6 +112,11 @@ export interface RoomSummary {
   public: boolean;
   role: Role | null;
   headSeq: number;
+  /**
+   * Made by this server itself ("general"): its create event is signed by the pinned server key [R3]. Anyone
+   * can name a room "general"; only this tells the real one.
+   */
+  official: boolean;
 }
 
 export interface Member {

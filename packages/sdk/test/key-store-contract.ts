@@ -22,6 +22,19 @@ export async function keyStoreContract(store: KeyStore): Promise<string[]> {
   await expect('c', [1, 2], 'an empty setMany changes nothing');
   await store.delete('a');
   await expect('a', undefined, 'delete forgets a value');
+  await store.setMany([
+    ['in:r1:alice:s1', 1],
+    ['in:r1:bob:s2', 2],
+    ['in:r10:alice:s3', 3],
+    ['in:r2:alice:s4', 4],
+    ['in:r1', 5],
+  ]);
+  await store.deletePrefix('in:r1:');
+  await expect('in:r1:alice:s1', undefined, 'deletePrefix forgets every key with the prefix');
+  await expect('in:r1:bob:s2', undefined, 'deletePrefix forgets every key with the prefix (second)');
+  await expect('in:r10:alice:s3', 3, 'deletePrefix keeps a key that only shares part of the prefix');
+  await expect('in:r2:alice:s4', 4, 'deletePrefix keeps other keys');
+  await expect('in:r1', 5, 'deletePrefix keeps a key that is shorter than the prefix');
   await store.clear();
   await expect('b', undefined, 'clear forgets what setMany wrote');
   return broken;

@@ -142,7 +142,7 @@ describe('the sign-in screen against a lying server', () => {
 });
 
 describe('[R4] [M6] the room view against a lying server', () => {
-  it('shows not_member in words, and a send the log cannot vouch for is refused in words', async () => {
+  it('shows not_member and tampered in words, and a send the log cannot vouch for is refused in words', async () => {
     const { page, context } = await openPerson(stack);
     await logIn(page);
     const nav = page.getByRole('navigation', { name: 'Rooms' });
@@ -181,7 +181,29 @@ describe('[R4] [M6] the room view against a lying server', () => {
       sender: 'mallory',
       content: envelope,
     };
-    const forged = await rechain(await loadServerKey(stack.dataDir), [...real.events, slipped as RoomEvent]);
+    // And a message signed by bob's real key in his real session, whose key commitment is not his chain key's
+    // [M9]: one ciphertext that would open to another text for another reader. It reads as tampered.
+    const bobs = real.events.findLast((e) => e.kind === 'message' && e.sender === 'bob')!;
+    if (bobs.kind !== 'message') throw new Error('unreachable');
+    const bobAccount = (await bobStore.get<{ signing: CryptoKey }>('bob/account'))!;
+    const altered = await sealMessage({
+      room,
+      sender: 'bob',
+      signingKey: bobAccount.signing,
+      sessionId: bobs.content.sessionId,
+      chainKey: randomBytes(32),
+      index: bobs.content.index + 1,
+      memberSeq: bobs.content.memberSeq,
+      counter: bobs.content.counter + 1,
+      clientMsgId: randomId(),
+      text: 'not what bob wrote',
+    });
+    const slippedToo = { ...slipped, seq: last.seq + 2, sender: 'bob', content: altered };
+    const forged = await rechain(await loadServerKey(stack.dataDir), [
+      ...real.events,
+      slipped as RoomEvent,
+      slippedToo as RoomEvent,
+    ]);
     await page.route(`**/api/rooms/${room}/events**`, async (route) => {
       const q = new URL(route.request().url()).searchParams;
       const after = Number(q.get('after') ?? -1);
@@ -191,6 +213,8 @@ describe('[R4] [M6] the room view against a lying server', () => {
     });
     await nav.getByRole('link', { name: 'lying' }).click();
     await page.getByText(STATUS_WORDS.not_member).waitFor();
+    await page.getByText(STATUS_WORDS.tampered).waitFor();
+    expect(await page.getByText('not what bob wrote').count()).toBe(0);
     // Now the server leaves an event out of what it serves after this point: alice's send is refused, in words.
     await page.unrouteAll();
     await page.route(`**/api/rooms/${room}/events**`, async (route) => {

@@ -157,7 +157,7 @@ describe('chat reducer', () => {
   });
 
   it('[R4] names a direct message after the other person only when its verified membership says it is one', () => {
-    const dm = { id: 'x', name: 'alice & bob', public: false, role: null, headSeq: 1 };
+    const dm = { id: 'x', name: 'alice & bob', public: false, role: null, headSeq: 1, official: false };
     let s = chatReducer(initialChatState('alice'), { type: 'direct', room: 'x', peer: 'bob' });
     expect(roomLabel(dm, s.direct)).toBe('@bob');
     // A room someone else named "alice & bob", with other members: its name, as it is.
@@ -165,6 +165,13 @@ describe('chat reducer', () => {
     expect(roomLabel(dm, s.direct)).toBe('alice & bob');
     expect(looksDirect('alice & bob')).toBe(true);
     expect(looksDirect('plans')).toBe(false);
+  });
+
+  it('[R3] shows "general" as such only for the room the server made; another room so named says so', () => {
+    const room = { id: 'g', name: 'general', public: true, role: null, headSeq: 1, official: true };
+    expect(roomLabel(room, {})).toBe('general');
+    expect(roomLabel({ ...room, official: false }, {})).toBe("general (not the server's)");
+    expect(roomLabel({ ...room, name: 'plans', official: false }, {})).toBe('plans');
   });
 });
 

@@ -1,8 +1,8 @@
 // The room log's read side: summaries, members, history pages and heads.
 import type { Kysely } from 'kysely';
-import type { Head, Role, RoomEvent } from '@parley/protocol';
+import type { Head, MemberEvent, Role, RoomEvent } from '@parley/protocol';
 import type { Database } from './schema.ts';
-import type { MembershipRecord, RoomSummaryRecord } from './store.ts';
+import type { MembershipRecord, PublicRoomRecord, RoomSummaryRecord } from './store.ts';
 import { rowToEvent } from './room-log.ts';
 
 type Db = Kysely<Database>;
@@ -28,13 +28,15 @@ export async function roomsOf(db: Db, user: string): Promise<RoomSummaryRecord[]
   return rows.map(toSummary);
 }
 
-export async function publicRooms(db: Db, user: string): Promise<RoomSummaryRecord[]> {
+export async function publicRooms(db: Db, user: string): Promise<PublicRoomRecord[]> {
   const rows = await summarySelect(db, user)
+    .innerJoin('events', (j) => j.onRef('events.room', '=', 'rooms.id').on('events.seq', '=', 1))
+    .select('events.content')
     .where('rooms.is_public', '=', 1)
     .orderBy('rooms.name')
     .limit(1000)
     .execute();
-  return rows.map(toSummary);
+  return rows.map((r) => ({ ...toSummary(r), create: JSON.parse(r.content) as MemberEvent }));
 }
 
 export async function getRoom(db: Db, id: string, user: string): Promise<RoomSummaryRecord | undefined> {

@@ -29,6 +29,11 @@ export interface RoomSummaryRecord {
   headSeq: number;
 }
 
+/** A public room as listed to anyone: with its signed create event, so a client can tell who made it [R3]. */
+export interface PublicRoomRecord extends RoomSummaryRecord {
+  create: MemberEvent;
+}
+
 export interface MembershipRecord {
   role: Role | null;
   /** Seq of the leave/kick that ended the membership; null while a member. */
@@ -84,7 +89,8 @@ export interface Store {
   appendBatch(items: readonly AppendInput[], ts: number): Promise<AppendResult[]>;
   insertHeads(heads: readonly Head[]): Promise<void>;
   roomsOf(user: string): Promise<RoomSummaryRecord[]>;
-  publicRooms(user: string): Promise<RoomSummaryRecord[]>;
+  /** Public rooms, each with its create event (seq 1) [R3]. */
+  publicRooms(user: string): Promise<PublicRoomRecord[]>;
   getRoom(id: string, user: string): Promise<RoomSummaryRecord | undefined>;
   members(room: string): Promise<{ user: string; role: Role }[]>;
   membership(room: string, user: string): Promise<MembershipRecord | undefined>;

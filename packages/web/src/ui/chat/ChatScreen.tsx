@@ -23,10 +23,10 @@ export function ChatScreen({ client, onSignedOut }: Props) {
   const [state, actions] = useChat(client, onError);
   const room = state.rooms.find((r) => r.id === state.active) ?? null;
 
-  // Open "general" (or the first room) once the list arrives.
+  // Open the server's "general" (or the first room) once the list arrives [R3].
   useEffect(() => {
     if (state.active !== null || state.rooms.length === 0) return;
-    const first = state.rooms.find((r) => r.name === 'general') ?? state.rooms[0];
+    const first = state.rooms.find((r) => r.official) ?? state.rooms[0];
     if (first) actions.open(first.id);
   }, [state.active, state.rooms, actions]);
 

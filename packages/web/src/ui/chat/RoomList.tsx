@@ -16,14 +16,19 @@ const DM_NAME = /^[a-z0-9][a-z0-9_.-]* & [a-z0-9][a-z0-9_.-]*$/;
 /** Named as the SDK's directMessage names a room ("alice & bob"): worth asking whether it is one. */
 export const looksDirect = (name: string): boolean => DM_NAME.test(name);
 
+/** The name of the room every account joins, made by the server itself [R3]. */
+const SERVER_ROOM = 'general';
+
 /**
  * A direct message shows the other person. Which rooms are direct messages comes from the client's verified
  * membership (`direct`, filled by directPeer) [R4], never from the name alone: anyone can name a room
- * "alice & bob".
+ * "alice & bob". Likewise anyone can name a room "general": only the one whose create event the server
+ * signed (`official`) is shown as just "general" [R3].
  */
 export function roomLabel(room: RoomSummary, direct: Readonly<Record<string, string>>): string {
   const peer = direct[room.id];
-  return peer === undefined ? room.name : `@${peer}`;
+  if (peer !== undefined) return `@${peer}`;
+  return room.name === SERVER_ROOM && !room.official ? `${room.name} (not the server's)` : room.name;
 }
 
 function RoomLink({ room, state, onOpen }: { room: RoomSummary; state: ChatState; onOpen: () => void }) {
