@@ -336,7 +336,9 @@ describe('[M3] the sessions of a room the user is out of are pruned from the dev
     await bob.connect();
     const gone = new Promise<void>((resolve) => {
       const off = bob.on('member', (n) => {
-        if (n.room === removed && n.type === 'kick' && n.target === 'bob') (off(), resolve());
+        if (n.room !== removed || n.type !== 'kick' || n.target !== 'bob') return;
+        off();
+        resolve();
       });
     });
     await alice.kick(removed, 'bob');
