@@ -238,16 +238,32 @@ describe('parley CLI', () => {
     expectFailure(r, /server unreachable/);
   });
 
-  it('[M6] after logout a command signs in again; keys wiped with the store are reported as missing_key', async () => {
+  it('[K9] after logout, and in a fresh --home, earlier messages read ok and verification follows the account', async () => {
+    const verified = await run(['--user', 'bob', 'verify', 'alice', '--json']);
+    expect(verified.code).toBe(0);
     expect((await run(['--user', 'bob', 'logout'])).code).toBe(0);
     expectFailure(await run(['--user', 'bob', 'whoami'], { PARLEY_PASSWORD: '' }), /password/);
-    const r = await run(['--user', 'bob', 'read', 'plans', '--json']);
-    expect(r.code).toBe(0);
-    const [m] = r.stdout
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l));
-    expect(m).toMatchObject({ sender: 'alice', status: 'missing_key', text: null });
+    const lines = (r: Run) =>
+      r.stdout
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+    // The next command signs in again (the password from the environment): the vault restores the keys.
+    const again = await run(['--user', 'bob', 'read', 'plans', '--json']);
+    expect(again.code).toBe(0);
+    expect(lines(again)[0]).toMatchObject({ sender: 'alice', status: 'ok', text: 'meet at noon' });
+    // A second device: another --home, the same account.
+    const other = await mkdtemp(join(tmpdir(), 'parley-cli-home2-'));
+    try {
+      const onIt = (args: string[]) => run(['--home', other, '--user', 'bob', ...args]);
+      expect((await onIt(['login'])).code).toBe(0);
+      const read = await onIt(['read', 'plans', '--json']);
+      expect(lines(read)[0]).toMatchObject({ sender: 'alice', status: 'ok', text: 'meet at noon' });
+      const fp = await onIt(['fingerprint', 'alice', '--json']);
+      expect(lines(fp)[0]).toMatchObject({ user: 'alice', verified: true });
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
   });
 });
 

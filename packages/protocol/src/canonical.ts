@@ -16,6 +16,7 @@ export const CANONICAL_LABELS = [
   'msg',
   'share',
   'own-key-proof',
+  'vault',
 ] as const;
 export type CanonicalLabel = (typeof CANONICAL_LABELS)[number];
 

@@ -9,3 +9,4 @@ export * from './crypto/primitives.ts';
 export * from './crypto/account.ts';
 export * from './crypto/ratchet.ts';
 export * from './crypto/message.ts';
+export * from './crypto/vault.ts';

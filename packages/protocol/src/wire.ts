@@ -161,12 +161,39 @@ export const loginRequest = z.strictObject({
   session: sessionKind.optional(),
 });
 export type LoginRequest = z.infer<typeof loginRequest>;
+// ---- the account vault [K9] ----
+/** Record ids: what the record holds, in the client's words ("pins", "s:ROOM:SENDER:SESSION"). */
+export const VAULT_RECORD_ID = /^[A-Za-z0-9_:.-]{1,120}$/;
+export const MAX_VAULT_RECORD_BYTES = 64 * 1024;
+export const MAX_VAULT_BATCH = 200;
+/** Records one account's vault holds at most (a password change re-seals them all in one request). */
+export const MAX_VAULT_RECORDS = 20_000;
+export const vaultRecord = z.strictObject({
+  id: z.string().regex(VAULT_RECORD_ID, 'must be 1–120 of A-Z a-z 0-9 _ : . -'),
+  version: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER),
+  iv: b64uBytes(12),
+  ciphertext: b64u(MAX_VAULT_RECORD_BYTES),
+});
+export type VaultRecord = z.infer<typeof vaultRecord>;
+export const vaultPutRequest = z.strictObject({ records: z.array(vaultRecord).min(1).max(MAX_VAULT_BATCH) });
+/** `seq`: where the server's change feed of this vault stands; a read `after` it returns what changed since. */
+export const vaultResponse = z.object({
+  records: z.array(vaultRecord.extend({ seq })),
+  seq,
+  hasMore: z.boolean(),
+});
+export type VaultResponse = z.infer<typeof vaultResponse>;
+export const vaultPutResponse = z.object({ seq });
+
 export const passwordChangeRequest = z.strictObject({
   authKey: b64uBytes(32),
   salt: b64uBytes(16),
   kdf: kdfParams,
   newAuthKey: b64uBytes(32),
   keys: accountKeys,
+  // [K5] [K9] Every vault record sealed again under the new password's vault key, stored in the same
+  // transaction as the re-wrapped keys (each one version higher).
+  vault: z.array(vaultRecord).max(MAX_VAULT_RECORDS).optional(),
 });
 export const createRoomRequest = z.strictObject({
   create: memberEvent,

@@ -8,6 +8,7 @@ import {
   exportPkcs8,
   fromB64u,
   generateUserKeyPairs,
+  importAesKey,
   importPrivateKey,
   keyPairsMatch,
   loginResponse,
@@ -18,6 +19,7 @@ import {
   randomBytes,
   sealAccountKeys,
   toB64u,
+  tryFromB64u,
   wrapPrivateKey,
   type AccountKeys,
   type LoginResponse,
@@ -28,6 +30,7 @@ import { badResponse, type Api, type ApiSession } from './api.ts';
 import { storeKey, type Ctx, type Me } from './context.ts';
 import { ParleyError, isParleyError } from './errors.ts';
 import type { Pins } from './pins.ts';
+import type { Vault } from './vault.ts';
 import { normalizeUser } from './rooms.ts';
 
 export type Progress = (step: string) => void;
@@ -41,6 +44,8 @@ interface StoredAccount {
   bundle: AccountKeys;
   signing: CryptoKey | string;
   encryption: CryptoKey | string;
+  /** [K9] The vault key: a non-extractable CryptoKey, or raw b64u in JSON-only stores. */
+  vault: CryptoKey | string;
 }
 
 export const MIN_PASSWORD_LENGTH = 8;
@@ -101,6 +106,7 @@ export class Account {
   constructor(
     private readonly ctx: Ctx,
     private readonly pins: Pins,
+    private readonly vault: Vault,
   ) {}
 
   async register(username: string, password: string, progress: Progress): Promise<void> {
@@ -127,6 +133,7 @@ export class Account {
     await this.signedIn(
       { ...answer, keys },
       { signing: pairs.signing.privateKey, encryption: pairs.encryption.privateKey },
+      secrets.vaultKey,
     );
   }
 
@@ -146,7 +153,10 @@ export class Account {
     const keys = await openAccountKeys(user, answer.keys, secrets.wrapKey, !this.ctx.store.persistsCryptoKeys);
     const publicKeys = { signing: answer.keys.signing.public, encryption: answer.keys.encryption.public };
     if (!keys || !(await keyPairsMatch(publicKeys, keys))) throw ownKeysMismatch();
-    await this.signedIn(answer, keys);
+    await this.signedIn(answer, keys, secrets.vaultKey);
+    progress('Restoring keys');
+    // [K9] What the account's other devices (and earlier sign-ins) kept: sessions, pins, verified flags.
+    await this.vault.pull();
   }
 
   async resume(): Promise<boolean> {
@@ -155,7 +165,8 @@ export class Account {
     if (!session || !account || session.user !== account.user) return false;
     const signing = await loadKey('signing', account.signing);
     const encryption = await loadKey('encryption', account.encryption);
-    if (!signing || !encryption) return false;
+    const vault = account.vault === undefined ? null : await loadVaultKey(account.vault);
+    if (!signing || !encryption || !vault) return false;
     this.ctx.api.setSession(session);
     try {
       await this.ctx.api.get('/api/me', meResponse);
@@ -165,7 +176,7 @@ export class Account {
       await this.ctx.store.delete(storeKey.session);
       return false;
     }
-    this.me = { user: account.user, signing, encryption, bundle: account.bundle };
+    this.me = { user: account.user, signing, encryption, bundle: account.bundle, vault };
     return true;
   }
 
@@ -199,22 +210,29 @@ export class Account {
       signing: await rewrap('signing', opened.signing),
       encryption: await rewrap('encryption', opened.encryption),
     };
+    // [K5] [K9] The vault moves to the new password's key in the same transaction as the keys.
+    const nextVault = await importAesKey(nxt.vaultKey);
+    const vault = await this.vault.resealAll(nextVault);
     const body = {
       authKey: toB64u(cur.authKey),
       salt: toB64u(salt),
       kdf: DEFAULT_KDF,
       newAuthKey: toB64u(nxt.authKey),
       keys,
+      vault,
     };
     await this.ctx.api.send('POST', '/api/password', body).catch(wrongPassword);
+    await this.vault.resealed(vault);
+    const stored = await storedVaultKey(nxt.vaultKey, this.ctx.store.persistsCryptoKeys);
     const account = await this.ctx.store.get<StoredAccount>(storeKey.account);
-    if (account) await this.ctx.store.set(storeKey.account, { ...account, bundle: keys });
-    this.me = { ...me, bundle: keys };
+    if (account) await this.ctx.store.set(storeKey.account, { ...account, bundle: keys, vault: stored });
+    this.me = { ...me, bundle: keys, vault: nextVault };
   }
 
   private async signedIn(
     answer: LoginResponse,
     keys: { signing: CryptoKey; encryption: CryptoKey },
+    vaultKey: Uint8Array,
   ): Promise<void> {
     // [K7] An own pin is never overwritten: keys that differ from it, even proven ones, refuse the sign-in.
     await this.pins.pinOwn(answer.user, {
@@ -230,15 +248,33 @@ export class Account {
     };
     const signing = await storedKey('signing', keys.signing, this.ctx.store.persistsCryptoKeys);
     const encryption = await storedKey('encryption', keys.encryption, this.ctx.store.persistsCryptoKeys);
-    const account: StoredAccount = { user: answer.user, bundle: answer.keys, signing, encryption };
+    const vault = await storedVaultKey(vaultKey, this.ctx.store.persistsCryptoKeys);
+    const account: StoredAccount = { user: answer.user, bundle: answer.keys, signing, encryption, vault };
     await this.ctx.store.set(storeKey.account, account);
     await this.ctx.store.set(storeKey.session, session);
     this.ctx.api.setSession(session);
     const use = async (p: Purpose, k: CryptoKey | string) => (typeof k === 'string' ? loadKey(p, k) : k);
     const me = { signing: await use('signing', signing), encryption: await use('encryption', encryption) };
     if (!me.signing || !me.encryption) throw new ParleyError('BAD_RESPONSE', 'could not load the account keys');
-    this.me = { user: answer.user, signing: me.signing, encryption: me.encryption, bundle: answer.keys };
+    this.me = {
+      user: answer.user,
+      signing: me.signing,
+      encryption: me.encryption,
+      bundle: answer.keys,
+      vault: await importAesKey(vaultKey),
+    };
   }
+}
+
+/** [K9] The vault key as stored: a non-extractable CryptoKey where the store holds keys, else raw b64u. */
+async function storedVaultKey(raw: Uint8Array, persistsCryptoKeys: boolean): Promise<CryptoKey | string> {
+  return persistsCryptoKeys ? importAesKey(raw) : toB64u(raw);
+}
+
+async function loadVaultKey(key: CryptoKey | string): Promise<CryptoKey | null> {
+  if (typeof key !== 'string') return key;
+  const raw = tryFromB64u(key);
+  return raw && raw.length === 32 ? importAesKey(raw) : null;
 }
 
 /** What goes into the store: a non-extractable CryptoKey where the store can hold one, else pkcs8 b64u. */

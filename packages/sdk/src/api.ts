@@ -19,6 +19,7 @@ export interface Api {
   /** The body of a successful GET as it came, for a caller that parses and validates it elsewhere (a worker). */
   getText(path: string): Promise<string>;
   post<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T>;
+  put<T>(path: string, body: unknown, schema: z.ZodType<T>): Promise<T>;
   /** A state-changing call whose answer has no body we need (204). */
   send(method: 'POST' | 'DELETE', path: string, body?: unknown): Promise<void>;
 }
@@ -114,6 +115,9 @@ export function createApi(o: ApiOptions): Api {
     },
     async post(path, body, schema) {
       return check(schema, await call('POST', path, body), path);
+    },
+    async put(path, body, schema) {
+      return check(schema, await call('PUT', path, body), path);
     },
     async send(method, path, body) {
       await call(method, path, body);

@@ -17,6 +17,8 @@ import { SignedInStore } from './signed-in-store.ts';
 import { chatResponse } from '@parley/protocol';
 import { Timeline } from './timeline.ts';
 import { Verifier } from './verifier.ts';
+import { Vault } from './vault.ts';
+import { vaultKinds } from './vault-kinds.ts';
 import type { ClientOptions, ConnectionState, ParleyClient, WebSocketFactory } from './types.ts';
 
 const browserWebSocket: WebSocketFactory = (url) => {
@@ -40,10 +42,12 @@ export function createClient(options: ClientOptions): ParleyClient {
     api,
     store,
     emit: emitter.emit,
+    vault: { queueWrite: (id, value) => vault.queueWrite(id, value), flush: () => vault.flush() },
     me: () => account.me ?? throwNotLoggedIn(),
   };
   const pins = new Pins(ctx);
-  const account = new Account(ctx, pins);
+  const vault: Vault = new Vault(ctx, vaultKinds({ inbound: (): Inbound => inbound, pins }));
+  const account = new Account(ctx, pins, vault);
   const headGraceMs = options.headGraceMs ?? 5000;
   // A fold waits for a head as long as the integrity checks do before they report one missing [R4] [M5].
   const rooms = new Rooms(ctx, pins, { retries: Math.ceil(headGraceMs / 250), retryMs: 250 });
@@ -58,8 +62,9 @@ export function createClient(options: ClientOptions): ParleyClient {
     verifier,
     requestKey: (room, sender, sessionId) =>
       sender !== account.me?.user && connection.send({ type: 'key_request', room, sender, sessionId }),
+    keysMissing: () => void vault.pull().catch(() => undefined),
   });
-  const timeline = new Timeline(ctx, { rooms, integrity, inbound, verifier });
+  const timeline = new Timeline(ctx, { rooms, integrity, inbound, verifier, pullVault: () => vault.pull() });
   const live = new Live(ctx, integrity, rooms, inbound);
   const online = new Set<string>();
   const frames = new SerialQueue();
@@ -91,7 +96,7 @@ export function createClient(options: ClientOptions): ParleyClient {
   async function handleFrame(frame: ServerFrame): Promise<void> {
     switch (frame.type) {
       case 'ready':
-        await inbound.fetchShares();
+        await Promise.all([inbound.fetchShares(), vault.pull().catch(() => undefined)]);
         inbound.requestWaiting();
         return;
       case 'shares':
@@ -168,6 +173,7 @@ export function createClient(options: ClientOptions): ParleyClient {
   function forgetUser(): void {
     inbound.forgetSessions();
     pins.forgetVerified();
+    vault.forget();
   }
 
   const client: ParleyClient = {
@@ -190,6 +196,9 @@ export function createClient(options: ClientOptions): ParleyClient {
       return user ? signedIn(user, () => account.resume()) : false;
     },
     logout: async () => {
+      // [K9] What only this device knows yet goes to the vault before the device forgets it.
+      await vault.flush().catch(() => undefined);
+      vault.forget();
       store.close();
       connection.stop();
       integrity.stop();
@@ -233,9 +242,9 @@ export function createClient(options: ClientOptions): ParleyClient {
       resumeFromNow = opts.fromNow ?? false;
       await connection.start();
     },
-    disconnect: () => {
+    disconnect: async () => {
       connection.stop();
-      return Promise.resolve();
+      await vault.flush().catch(() => undefined);
     },
     on: (event, listener) => emitter.on(event, listener),
     chainHead: async (room) => integrity.chainHead((await rooms.resolveCached(room)).id),

@@ -12,12 +12,30 @@ export interface Me {
   encryption: CryptoKey;
   /** The account's public keys and wrapped private keys, as the server holds them (for password change). */
   bundle: AccountKeys;
+  /** [K9] The account vault's key (AES-256-GCM), derived from the password with the wrap key. */
+  vault: CryptoKey;
 }
+
+/** [K9] How the parts hand the account vault what must not be lost: queued, written in batches later. */
+export interface VaultWriter {
+  /** Queues a record; no request now. */
+  queueWrite(id: string, value: unknown): void;
+  /** Writes what is queued (a request, when anything is). */
+  flush(): Promise<void>;
+}
+
+/** The vault's record ids [K9]: what each record holds, in words the server may see (it relays the same ids). */
+export const vaultId = {
+  session: (room: string, sender: string, sessionId: string) => `s:${room}:${sender}:${sessionId}`,
+  pin: (user: string) => `p:${user}`,
+  serverPin: 'server-pin',
+} as const;
 
 export interface Ctx {
   readonly api: Api;
   readonly store: KeyStore;
   readonly emit: Emit;
+  readonly vault: VaultWriter;
   /** The signed-in user; throws NOT_LOGGED_IN when there is none. */
   me(): Me;
 }
@@ -36,6 +54,8 @@ export const storeKey = {
   inboundOf: (room: string) => `in:${room}:`,
   counters: (room: string) => `counters:${room}`,
   readMarks: 'read-marks',
+  /** Where this device stands in the account vault: feed position and versions seen [K9]. */
+  vault: 'vault',
 } as const;
 
 export function notLoggedIn(): ParleyError {

@@ -1,6 +1,9 @@
 // The receiving side [M1] [M2] [M6]: key shares are opened and kept at the earliest index, messages are verified
 // and decrypted, and a message that can't be shown says why (and a missing key is asked for).
+import { z } from 'zod';
 import {
+  b64uBytes,
+  fromB64u,
   openMessageWithKey,
   openShare,
   toB64u,
@@ -11,7 +14,7 @@ import {
 import { ChainCache } from './chain-cache.ts';
 import type { SignatureInput } from './page-read.ts';
 import type { Verifier, VerifyItem } from './verifier.ts';
-import { SerialQueue, storeKey, type Ctx } from './context.ts';
+import { SerialQueue, storeKey, vaultId, type Ctx } from './context.ts';
 import type { Pins } from './pins.ts';
 import { wasMemberAt, type Fold, type Rooms } from './rooms.ts';
 import { sharesResponse } from '@parley/protocol';
@@ -26,6 +29,9 @@ export interface InboundSession {
 }
 
 export type MessageEvent = Extract<RoomEvent, { kind: 'message' }>;
+
+/** [K9] A session as the account vault keeps it: the earliest chain key this account may read, at `index`. */
+const vaultSession = z.object({ chainKey: b64uBytes(32), index: z.number().int().min(0).max(0xffff_ffff) });
 
 /**
  * How far past its stored chain key a reader ratchets [M1] [M6]. A sender rotates after 100 messages, so an
@@ -44,6 +50,8 @@ export interface InboundParts {
   verifier: Verifier;
   /** Sends a key_request; false when it could not be sent (offline): it is retried by `requestWaiting`. */
   requestKey: (room: string, sender: string, sessionId: string) => boolean;
+  /** Messages lack their keys: another device of the account may have kept them in the vault [K9]. */
+  keysMissing: () => void;
 }
 
 export class Inbound {
@@ -64,6 +72,7 @@ export class Inbound {
   private readonly rooms: Rooms;
   private readonly verifier: Verifier;
   private readonly requestKey: InboundParts['requestKey'];
+  private readonly keysMissing: InboundParts['keysMissing'];
   /** The last fetchShares: the next one starts after it. */
   private sharesTail: Promise<unknown> = Promise.resolve();
 
@@ -72,6 +81,7 @@ export class Inbound {
     parts: InboundParts,
   ) {
     ({ pins: this.pins, rooms: this.rooms, verifier: this.verifier, requestKey: this.requestKey } = parts);
+    this.keysMissing = parts.keysMissing;
   }
 
   decrypt(ev: MessageEvent): Promise<DecryptedMessage> {
@@ -91,11 +101,13 @@ export class Inbound {
     return this.queue.run(async () => {
       const results = await this.openVerified(events, signed);
       const verified = await this.verifiedSenders(events);
-      return events.map((ev, i) => {
+      const out = events.map((ev, i) => {
         const r = results[i] ?? unreachable();
         if (r.status === 'missing_key') this.await(ev);
         return toMessage(ev, r, verified.has(ev.sender));
       });
+      if (out.some((m) => m.status === 'missing_key')) this.keysMissing();
+      return out;
     });
   }
 
@@ -140,10 +152,12 @@ export class Inbound {
       return out;
     });
     kept();
-    await Promise.all([
-      this.ctx.api.send('POST', '/api/shares/ack', { ids: shares.map((s) => s.id) }),
-      this.queue.run(() => this.recover(opened)),
-    ]);
+    // [K9] Acknowledged (deleted from the server) only once the account vault holds the sessions: a share
+    // collected here stays readable on every device of the account.
+    const acked = this.ctx.vault
+      .flush()
+      .then(() => this.ctx.api.send('POST', '/api/shares/ack', { ids: shares.map((s) => s.id) }));
+    await Promise.all([acked, this.queue.run(() => this.recover(opened))]);
   }
 
   /**
@@ -351,7 +365,6 @@ export class Inbound {
     this.sessions.clear();
   }
 
-  /** After (re)connecting: asks again for every key still missing that could not be asked for before. */
   /**
    * The user is out of `room` (left or removed): every session of it is deleted from the device and from
    * memory, this user's own outbound ones included. Nothing shows a room the user is out of, so nothing needs
@@ -370,6 +383,7 @@ export class Inbound {
     });
   }
 
+  /** After (re)connecting: asks again for every key still missing that could not be asked for before. */
   requestWaiting(): void {
     for (const [id, list] of this.waiting) {
       const ev = list.values().next().value;
@@ -401,8 +415,35 @@ export class Inbound {
       const s = earliest.get(key) ?? stored.get(key);
       if (s && s.index <= session.index) continue;
       earliest.set(key, { chainKey: toB64u(session.chainKey), index: session.index, used: s?.used ?? {} });
+      this.ctx.vault.queueWrite(vaultId.session(o.room, o.sender, session.sessionId), {
+        chainKey: toB64u(session.chainKey),
+        index: session.index,
+      });
     }
     await this.save([...earliest]);
+  }
+
+  /**
+   * [K9] A session another device of this account kept (read from the vault): kept here when earlier than
+   * what this device holds, and the messages that waited for it are read again.
+   */
+  adopt(room: string, sender: string, sessionId: string, value: unknown): Promise<void> {
+    const parsed = vaultSession.safeParse(value);
+    if (!parsed.success) return Promise.resolve();
+    const { chainKey, index } = parsed.data;
+    return this.queue.run(async () => {
+      const key = storeKey.inbound(room, sender, sessionId);
+      const s = await this.load(key);
+      if (s && s.index <= index) return;
+      await this.save([[key, { chainKey, index, used: s?.used ?? {} }]]);
+      await this.recover([{ room, sender, session: { sessionId, index, chainKey: fromB64u(chainKey) } }]);
+    });
+  }
+
+  /** [K9] What this device holds of a session, as the vault keeps it (null: nothing). */
+  async vaultRecord(room: string, sender: string, sessionId: string): Promise<unknown> {
+    const s = await this.load(storeKey.inbound(room, sender, sessionId));
+    return s ? { chainKey: s.chainKey, index: s.index } : null;
   }
 
   /** Re-reads the messages that waited for the sessions just opened (run inside the queue). */

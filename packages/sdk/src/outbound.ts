@@ -12,7 +12,7 @@ import {
   type Envelope,
   type KeyShare,
 } from '@parley/protocol';
-import { SerialQueue, storeKey, type Ctx } from './context.ts';
+import { SerialQueue, storeKey, vaultId, type Ctx } from './context.ts';
 import { ParleyError } from './errors.ts';
 import { findBackwards } from './log.ts';
 import type { InboundSession } from './inbound.ts';
@@ -127,6 +127,8 @@ export class Outbound {
     const own: InboundSession = { chainKey, index: 0, used: {} };
     await this.ctx.store.set(storeKey.inbound(room, me.user, s.sessionId), own);
     await this.ctx.store.set(storeKey.outbound(room), s);
+    // [K9] The account's other devices read these messages too (queued: the send does not wait for it).
+    this.ctx.vault.queueWrite(vaultId.session(room, me.user, s.sessionId), { chainKey, index: 0 });
     return s;
   }
 

@@ -8,7 +8,8 @@ import {
   tryFromB64u,
   type PublicKeysB64,
 } from '@parley/protocol';
-import { storeKey, type Ctx } from './context.ts';
+import { z } from 'zod';
+import { storeKey, vaultId, type Ctx } from './context.ts';
 import { ParleyError, isParleyError } from './errors.ts';
 import { userKeysResponse } from '@parley/protocol';
 import type { ContactInfo } from './types.ts';
@@ -23,6 +24,14 @@ export interface UserKeys {
   signing: CryptoKey;
   encryption: CryptoKey;
 }
+
+const spki = z.string().min(1).max(2048);
+const pinRecord = z.object({
+  signing: spki,
+  encryption: spki,
+  verified: z.boolean(),
+  changed: z.object({ signing: spki, encryption: spki }).optional(),
+});
 
 const sameKeys = (a: PublicKeysB64, b: PublicKeysB64) => a.signing === b.signing && a.encryption === b.encryption;
 
@@ -53,7 +62,64 @@ export class Pins {
         'the server key differs from the pinned one: refusing to continue',
       );
     }
-    if (!pinned) await this.ctx.store.set(storeKey.serverPin, spki);
+    if (!pinned) {
+      await this.ctx.store.set(storeKey.serverPin, spki);
+      this.ctx.vault.queueWrite(vaultId.serverPin, spki);
+    }
+  }
+
+  /**
+   * [K9] The server key the account pinned (from the vault): a sign-in that was served another key is refused,
+   * as on the device that pinned it.
+   */
+  async adoptServer(value: unknown): Promise<void> {
+    if (typeof value !== 'string') return;
+    await this.pinServer(value);
+  }
+
+  /**
+   * [K9] A pin the account keeps (from the vault), merged with this device's. Same keys: verified on either
+   * means verified. Other keys: the account's pin holds and this device's keys become a key change, unless
+   * this device already shows the account's keys as the change (it pinned earlier than the account's copy).
+   */
+  async adopt(user: string, value: unknown): Promise<void> {
+    const parsed = pinRecord.safeParse(value);
+    // [K7] The own pin is proven at every sign-in, never taken from elsewhere.
+    if (!parsed.success || user === this.ctx.me().user) return;
+    const remote: Pin = parsed.data;
+    const local = await this.ctx.store.get<Pin>(storeKey.pin(user));
+    let merged: Pin;
+    if (!local) merged = remote;
+    else if (sameKeys(local, remote)) {
+      merged = { ...local, verified: local.verified || remote.verified };
+      const changed = local.changed ?? remote.changed;
+      if (changed) merged.changed = changed;
+    } else if (remote.verified || !(local.changed && sameKeys(local.changed, remote))) {
+      merged = remote.verified
+        ? remote
+        : { ...remote, changed: { signing: local.signing, encryption: local.encryption } };
+      if (!remote.verified) this.ctx.emit('keychange', { user });
+    } else return;
+    if (local && JSON.stringify(local) === JSON.stringify(merged)) return;
+    await this.ctx.store.set(storeKey.pin(user), merged);
+    if (JSON.stringify(merged) !== JSON.stringify(remote)) this.ctx.vault.queueWrite(vaultId.pin(user), merged);
+    this.forget(user);
+  }
+
+  /** [K9] This device's pin of `user`, as the vault keeps it (null: none). */
+  async vaultRecord(user: string): Promise<unknown> {
+    return (await this.ctx.store.get<Pin>(storeKey.pin(user))) ?? null;
+  }
+
+  /** Writes a pin here and queues it for the account vault [K9]. */
+  private async keep(user: string, pin: Pin): Promise<void> {
+    await this.ctx.store.set(storeKey.pin(user), pin);
+    this.ctx.vault.queueWrite(vaultId.pin(user), pin);
+  }
+
+  /** The pinned server key (SPKI, b64u), as the vault keeps it [K9]. */
+  async serverPin(): Promise<string | null> {
+    return (await this.ctx.store.get<string>(storeKey.serverPin)) ?? null;
   }
 
   async serverKey(): Promise<CryptoKey | null> {
@@ -76,7 +142,7 @@ export class Pins {
         'your keys differ from the ones this device pinned for you: refusing to continue',
       );
     }
-    if (!pin || !pin.verified) await this.ctx.store.set(storeKey.pin(user), { ...keys, verified: true });
+    if (!pin || !pin.verified) await this.keep(user, { ...keys, verified: true });
     this.forget(user);
   }
 
@@ -127,13 +193,13 @@ export class Pins {
     const keys = { signing: served.signing, encryption: served.encryption };
     if (!pin) {
       const fresh: Pin = { ...keys, verified: false };
-      await this.ctx.store.set(key, fresh);
+      await this.keep(user, fresh);
       return fresh;
     }
     if (sameKeys(pin, keys)) return pin;
     const alreadyWarned = pin.changed && sameKeys(pin.changed, keys);
     const updated: Pin = { ...pin, changed: keys };
-    await this.ctx.store.set(key, updated);
+    await this.keep(user, updated);
     if (!alreadyWarned) this.ctx.emit('keychange', { user });
     return updated;
   }
@@ -189,7 +255,7 @@ export class Pins {
     const verified: Pin = { signing: keys.signing, encryption: keys.encryption, verified: true };
     // Verifying the old keys keeps the warning about the new ones.
     if (keys === pin && pin.changed) verified.changed = pin.changed;
-    await this.ctx.store.set(storeKey.pin(user), verified);
+    await this.keep(user, verified);
     this.forget(user);
     return this.contactFromPin(user, verified);
   }

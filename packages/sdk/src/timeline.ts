@@ -7,7 +7,8 @@ import type { Integrity } from './integrity.ts';
 import { fetchPage } from './log.ts';
 import { ReadAhead, messagesOf } from './read-ahead.ts';
 import type { Rooms } from './rooms.ts';
-import type { HistoryPage, MembershipNotice, UnreadCount } from './types.ts';
+import type { DecryptedMessage, HistoryPage, MembershipNotice, UnreadCount } from './types.ts';
+import type { MessageEvent } from './inbound.ts';
 import type { Verifier } from './verifier.ts';
 
 type MemberEvent = Extract<RoomEvent, { kind: 'member' }>;
@@ -18,6 +19,8 @@ export interface TimelineParts {
   inbound: Inbound;
   /** Reads pages (parse, validation, hashes) and verifies signatures off the page's thread where it can. */
   verifier: Verifier;
+  /** Reads what the account's other devices kept in the vault [K9]. */
+  pullVault: () => Promise<void>;
 }
 
 /** Largest page one history call reads. */
@@ -30,12 +33,13 @@ export class Timeline {
   private readonly integrity: Integrity;
   private readonly inbound: Inbound;
   private readonly pages: ReadAhead;
+  private readonly pullVault: () => Promise<void>;
 
   constructor(
     private readonly ctx: Ctx,
     parts: TimelineParts,
   ) {
-    ({ rooms: this.rooms, integrity: this.integrity, inbound: this.inbound } = parts);
+    ({ rooms: this.rooms, integrity: this.integrity, inbound: this.inbound, pullVault: this.pullVault } = parts);
     this.pages = new ReadAhead(ctx, parts);
   }
 
@@ -54,17 +58,34 @@ export class Timeline {
     const page = read.answer;
     const oldest = page.events[0]?.seq;
     await fetched.shares;
+    const events = messagesOf(read).messages;
     const [decrypted, notices] = await Promise.all([
-      this.inbound.decryptMany(messagesOf(read).messages, fetched.verified),
+      this.inbound.decryptMany(events, fetched.verified),
       this.notices(id, page.events),
       this.integrity.checkAnswer(page, read.links),
     ]);
     return {
-      messages: decrypted,
+      messages: await this.withVaultKeys(events, decrypted),
       notices,
       oldestSeq: oldest ?? null,
       hasMore: oldest !== undefined && oldest > 1,
     };
+  }
+
+  /**
+   * [K9] Messages whose key this device lacks: another device of the account may have collected the share (and
+   * the server deleted it); the vault is read once and those messages decrypted again.
+   */
+  private async withVaultKeys(
+    events: readonly MessageEvent[],
+    decrypted: DecryptedMessage[],
+  ): Promise<DecryptedMessage[]> {
+    const missing = new Set(decrypted.filter((m) => m.status === 'missing_key').map((m) => m.seq));
+    if (missing.size === 0) return decrypted;
+    await this.pullVault().catch(() => undefined);
+    const again = await this.inbound.decryptMany(events.filter((ev) => missing.has(ev.seq)));
+    const bySeq = new Map(again.map((m) => [m.seq, m]));
+    return decrypted.map((m) => bySeq.get(m.seq) ?? m);
   }
 
   /** Remembers that the user has read the room up to `seq` (never moves back). */

@@ -187,6 +187,14 @@ export interface ClientEvents {
   integrity: IntegrityWarning;
   /** A message shown earlier with a non-ok status that can now be read (its key arrived) [M6]. */
   recovered: DecryptedMessage;
+  /** [K9] A vault record the server served that was not used: older than one seen here, or not ours. */
+  vault: VaultWarning;
+}
+
+export interface VaultWarning {
+  kind: 'rollback' | 'unreadable';
+  record: string;
+  detail: string;
 }
 
 export interface ParleyClient {

@@ -86,8 +86,17 @@ describe('history pages', () => {
     await carol.leave(room.id);
     await alice.send(room.id, 'after the rotation'); // carol left: a new session [M3]
     await alice.connect();
-    // bob on a new device: the old share is gone from the server, so it asks alice for it.
-    const device = createClient({ server: server.url, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
+    // bob on a new device: the old share is gone from the server and the server withholds bob's vault [K9], so
+    // it asks alice for it.
+    const net = tamperingFetch();
+    net.hooks.rewrite = (url, body) =>
+      url.includes('/api/vault?') ? { records: [], seq: 0, hasMore: false } : body;
+    const device = createClient({
+      server: server.url,
+      store: new MemoryKeyStore(),
+      webSocket: nodeWebSocket,
+      fetch: net.fetch,
+    });
     await device.login('bob', 'correct horse battery staple');
     await device.connect();
     const recovered = next(device, 'recovered', (m) => m.text === 'before the rotation');
@@ -160,14 +169,19 @@ describe('history pages', () => {
     ]);
   });
 
-  it('[M6] logout forgets the sessions read into memory: signed in again, the keys wiped with the store are missing', async () => {
-    const dave = await registered(server.url, 'dave');
+  it('[K9] logout wipes the sessions from the device and memory; signed in again, the vault gives them back', async () => {
+    const store = new MemoryKeyStore();
+    const dave = await registered(server.url, 'dave', { store });
     const room = await alice.createRoom('forget', { members: ['dave'] });
-    await alice.send(room.id, 'before logout');
+    const sent = await alice.send(room.id, 'before logout');
     expect((await dave.history(room.id)).map((m) => m.status)).toEqual(['ok']);
+    const events = (await dave.historyPage(room.id)).messages;
+    expect(events.map((m) => m.seq)).toEqual([sent.seq]);
     await dave.logout();
+    expect(await store.get('dave/account')).toBeUndefined();
+    expect(await store.get('dave/vault')).toBeUndefined();
     await dave.login('dave', PASSWORD);
-    expect((await dave.history(room.id)).map((m) => m.status)).toEqual(['missing_key']);
+    expect((await dave.history(room.id)).map((m) => [m.status, m.text])).toEqual([['ok', 'before logout']]);
     await dave.logout();
   });
 

@@ -67,12 +67,21 @@ describe('messaging between real clients', () => {
     expect(warnings).toEqual([]);
   });
 
-  it('[K5] a password change re-wraps the keys: the old password stops working, the new one opens them', async () => {
+  it('[K5] [K9] a password change re-wraps the keys and re-seals the vault: the new password opens both', async () => {
+    const room = await alice.createRoom('before the change', { members: ['bob'] });
+    await alice.send(room.id, 'read me on every device');
+    expect((await bob.history(room.id)).map((m) => m.status)).toEqual(['ok']);
+    await bob.disconnect(); // the session bob collected is in the vault
     await bob.changePassword(PASSWORD, 'a brand new passphrase');
     await expect(client(server.url).login('bob', PASSWORD)).rejects.toMatchObject({ code: 'WRONG_PASSWORD' });
     const again = client(server.url);
     await again.login('bob', 'a brand new passphrase');
     expect(again.user).toBe('bob');
     expect((await again.contact('bob')).fingerprint).toBe((await bob.contact('bob')).fingerprint);
+    // The vault opens under the new password: a new device reads what bob could read before the change.
+    expect((await again.history(room.id)).map((m) => [m.status, m.text])).toEqual([
+      ['ok', 'read me on every device'],
+    ]);
+    await again.logout();
   });
 });

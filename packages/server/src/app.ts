@@ -22,6 +22,7 @@ import { accountRoutes } from './http/routes/account.ts';
 import { sessionRoutes } from './http/routes/session.ts';
 import { roomRoutes } from './http/routes/rooms.ts';
 import { chatRoutes } from './http/routes/chat.ts';
+import { vaultRoutes } from './http/routes/vault.ts';
 import { createMetrics } from './ops/metrics.ts';
 import { opsRoutes } from './ops/routes.ts';
 
@@ -114,7 +115,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   installSecurityHeaders(app);
   installCors(app, config.allowedOrigins);
   installErrorHandlers(app);
-  for (const routes of [metaRoutes, accountRoutes, sessionRoutes, roomRoutes, chatRoutes]) routes(app, services);
+  for (const routes of [metaRoutes, accountRoutes, sessionRoutes, roomRoutes, chatRoutes, vaultRoutes])
+    routes(app, services);
   let draining = false;
   opsRoutes(app, { store, bus, metrics, draining: () => draining });
 

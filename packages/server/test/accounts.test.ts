@@ -199,3 +199,81 @@ describe('[ASVS 3.5] CSRF under cookie auth', () => {
     expect((await api(h, 'POST', '/api/disconnect', { token: u.token })).status).toBe(204);
   });
 });
+
+describe('[K9] the account vault over HTTP', () => {
+  const record = (id: string, version: number) => ({
+    id,
+    version,
+    iv: toB64u(randomBytes(12)),
+    ciphertext: toB64u(randomBytes(48)),
+  });
+
+  it('stores sealed records per user, reads what changed after a position, and refuses a stale version', async () => {
+    const u = await register(h);
+    const other = await register(h);
+    expect((await api(h, 'GET', '/api/vault')).status).toBe(401);
+    const put = await api(h, 'PUT', '/api/vault', { token: u.token, body: { records: [record('pins', 1)] } });
+    expect(put.status).toBe(200);
+    expect(put.body).toEqual({ seq: 1 });
+    const read = await api(h, 'GET', '/api/vault?after=0', { token: u.token });
+    expect(read.body).toMatchObject({ records: [{ id: 'pins', version: 1, seq: 1 }], seq: 1, hasMore: false });
+    expect((await api(h, 'GET', '/api/vault?after=1', { token: u.token })).body.records).toEqual([]);
+    expect((await api(h, 'GET', '/api/vault', { token: other.token })).body.records).toEqual([]);
+    const stale = await api(h, 'PUT', '/api/vault', { token: u.token, body: { records: [record('pins', 1)] } });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error).toMatchObject({
+      code: 'VAULT_CONFLICT',
+      message: expect.stringMatching(/^1 vault record\(s\) were written by another device first \(pins\)/),
+    });
+  });
+
+  it('bad input is a 400 with a reason, and nothing is stored', async () => {
+    const u = await register(h);
+    const cases: unknown[] = [
+      { records: [] },
+      { records: [record('pins', 1), record('pins', 2)] },
+      { records: [{ ...record('pins', 1), id: 'no spaces allowed' }] },
+      { records: [{ ...record('pins', 0) }] },
+      { records: [{ ...record('pins', 1), iv: 'short' }] },
+    ];
+    for (const body of cases) {
+      const r = await api(h, 'PUT', '/api/vault', { token: u.token, body });
+      expect(r.status).toBe(400);
+      expect(r.body.error.code).toBe('BAD_REQUEST');
+    }
+    expect((await api(h, 'GET', '/api/vault', { token: u.token })).body.records).toEqual([]);
+  });
+
+  it('[K5] a password change that leaves a vault record out is refused, and changes nothing', async () => {
+    const u = await register(h);
+    await api(h, 'PUT', '/api/vault', {
+      token: u.token,
+      body: { records: [record('pins', 1), record('s:x', 1)] },
+    });
+    const salt = randomBytes(16);
+    const secrets = await deriveAccountSecrets('another brand new password', salt, DEFAULT_KDF);
+    const body = {
+      authKey: u.authKey,
+      salt: toB64u(salt),
+      kdf: DEFAULT_KDF,
+      newAuthKey: toB64u(secrets.authKey),
+      keys: await sealAccountKeys(u.name, u.pairs, secrets.wrapKey),
+    };
+    const partial = await api(h, 'POST', '/api/password', {
+      token: u.token,
+      body: { ...body, vault: [record('pins', 2)] },
+    });
+    expect(partial.status).toBe(409);
+    expect(partial.body.error.code).toBe('VAULT_CONFLICT');
+    const stillOld = await api(h, 'POST', '/api/login', { body: { username: u.name, authKey: u.authKey } });
+    expect(stillOld.status).toBe(200);
+    const whole = { ...body, vault: [record('pins', 2), record('s:x', 2)] };
+    expect((await api(h, 'POST', '/api/password', { token: u.token, body: whole })).status).toBe(204);
+    const read = await api(h, 'GET', '/api/vault', { token: u.token });
+    const records = read.body.records as { id: string; version: number }[];
+    expect(records.map((r) => [r.id, r.version])).toEqual([
+      ['pins', 2],
+      ['s:x', 2],
+    ]);
+  });
+});

@@ -28,6 +28,8 @@ export interface AccountSecrets {
   /** Sent to the server as the login secret; it never learns the password or the wrapKey. */
   authKey: Uint8Array;
   wrapKey: CryptoKey;
+  /** [K9] The account vault's AES-256-GCM key, raw: the client keeps it (as a key, or as bytes in a file). */
+  vaultKey: Uint8Array;
 }
 
 /** The password as PBKDF2 reads it: NFKC, so one password typed on two keyboards is one password. */
@@ -51,12 +53,16 @@ export async function deriveAccountSecrets(
   return accountSecretsFrom(masterKey);
 }
 
-/** authKey and wrapKey from the PBKDF2 master key: two HKDF labels, so neither reveals the other. */
+/** authKey, wrapKey and vaultKey from the PBKDF2 master key: three HKDF labels, so none reveals another. */
 export async function accountSecretsFrom(masterKey: Uint8Array): Promise<AccountSecrets> {
   const empty = new Uint8Array(0);
-  const authKey = await hkdfSha256({ ikm: masterKey, salt: empty, info: utf8('parley/auth/v1'), length: 32 });
-  const wrapRaw = await hkdfSha256({ ikm: masterKey, salt: empty, info: utf8('parley/wrap/v1'), length: 32 });
-  return { authKey, wrapKey: await importAesKey(wrapRaw) };
+  const derive = (label: string) => hkdfSha256({ ikm: masterKey, salt: empty, info: utf8(label), length: 32 });
+  const [authKey, wrapRaw, vaultKey] = await Promise.all([
+    derive('parley/auth/v1'),
+    derive('parley/wrap/v1'),
+    derive('parley/vault/v1'),
+  ]);
+  return { authKey, wrapKey: await importAesKey(wrapRaw), vaultKey };
 }
 
 /**

@@ -1,13 +1,20 @@
 // The one Store implementation: Kysely over SQLite now, PostgreSQL through the same queries later.
 import { sql, type Kysely } from 'kysely';
-import type { AccountKeys, Head, KdfParams } from '@parley/protocol';
+import {
+  MAX_VAULT_RECORDS,
+  type AccountKeys,
+  type Head,
+  type KdfParams,
+  type VaultRecord,
+} from '@parley/protocol';
 import type { Database } from './schema.ts';
-import type { AppendInput, SessionRecord, Store, StoredShare, UserRecord } from './store.ts';
+import type { AppendInput, SessionRecord, Store, StoredShare, UserRecord, VaultRefusal } from './store.ts';
 import { appendItems } from './message-batch.ts';
 import { MemberCache } from './member-cache.ts';
 import type { SqliteMessages } from './sqlite-messages.ts';
 import * as reads from './room-reads.ts';
 import { claimSetting, readSetting } from './settings.ts';
+import { vaultAfter, writeVault } from './vault-store.ts';
 
 type SessionRow = Database['sessions'];
 const toSession = (
@@ -19,6 +26,13 @@ const toSession = (
   createdAt: Number(r.created_at),
   lastSeenAt: Number(r.last_seen_at),
 });
+
+/** Carries a vault refusal out of a transaction, so that the transaction rolls back. */
+class VaultRollback extends Error {
+  constructor(readonly refusal: VaultRefusal) {
+    super('vault write refused');
+  }
+}
 
 /** Unique-constraint violations by message: SQLite and PostgreSQL both say "unique". */
 const isUniqueViolation = (err: unknown) => err instanceof Error && /unique/i.test(err.message);
@@ -89,21 +103,52 @@ export class KyselyStore implements Store {
   async changePassword(
     c: { user: string; salt: string; kdf: KdfParams; authHash: string; keys: AccountKeys },
     keepSessionId: string,
-  ): Promise<string[]> {
-    return this.db.transaction().execute(async (trx) => {
-      await trx
-        .updateTable('users')
-        .set({ salt: c.salt, kdf: JSON.stringify(c.kdf), auth_hash: c.authHash, keys: JSON.stringify(c.keys) })
-        .where('id', '=', c.user)
-        .execute();
-      const gone = await trx
-        .deleteFrom('sessions')
-        .where('user_id', '=', c.user)
-        .where('id', '!=', keepSessionId)
-        .returning('id')
-        .execute();
-      return gone.map((r) => r.id);
-    });
+    vault?: readonly VaultRecord[],
+  ): Promise<{ sessionsEnded: string[] } | VaultRefusal> {
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        if (vault) {
+          const written = await writeVault(trx, c.user, vault, {
+            maxRecords: MAX_VAULT_RECORDS,
+            mustCoverAll: true,
+          });
+          // A refusal rolls the whole change back: the password and the vault move together or not at all.
+          if ('refused' in written) throw new VaultRollback(written);
+        }
+        await trx
+          .updateTable('users')
+          .set({ salt: c.salt, kdf: JSON.stringify(c.kdf), auth_hash: c.authHash, keys: JSON.stringify(c.keys) })
+          .where('id', '=', c.user)
+          .execute();
+        const gone = await trx
+          .deleteFrom('sessions')
+          .where('user_id', '=', c.user)
+          .where('id', '!=', keepSessionId)
+          .returning('id')
+          .execute();
+        return { sessionsEnded: gone.map((r) => r.id) };
+      })
+      .catch((e: unknown) => {
+        if (e instanceof VaultRollback) return e.refusal;
+        throw e;
+      });
+  }
+
+  vaultAfter = (user: string, after: number, limit: number) => vaultAfter(this.db, user, after, limit);
+
+  async putVault(user: string, records: readonly VaultRecord[], maxRecords: number) {
+    return this.db
+      .transaction()
+      .execute(async (trx) => {
+        const written = await writeVault(trx, user, records, { maxRecords });
+        if ('refused' in written) throw new VaultRollback(written);
+        return written;
+      })
+      .catch((e: unknown) => {
+        if (e instanceof VaultRollback) return e.refusal;
+        throw e;
+      });
   }
 
   async createSession(s: SessionRecord & { tokenHash: string }): Promise<void> {

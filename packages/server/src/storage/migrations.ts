@@ -138,6 +138,27 @@ const partialEventIdIndex: Migration = {
   },
 };
 
+/** [K9] The account vault: sealed records per user, and the user's change feed position. */
+const vault: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('vault_records')
+      .addColumn('user_id', 'text', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addColumn('record_id', 'text', (c) => c.notNull())
+      .addColumn('version', 'bigint', (c) => c.notNull())
+      .addColumn('iv', 'text', (c) => c.notNull())
+      .addColumn('ciphertext', 'text', (c) => c.notNull())
+      .addColumn('seq', 'bigint', (c) => c.notNull())
+      .addPrimaryKeyConstraint('vault_records_pk', ['user_id', 'record_id'])
+      .execute();
+    await db.schema.createIndex('vault_records_seq').on('vault_records').columns(['user_id', 'seq']).execute();
+    await db.schema
+      .alterTable('users')
+      .addColumn('vault_seq', 'bigint', (c) => c.notNull().defaultTo(0))
+      .execute();
+  },
+};
+
 /** Safe to run from several processes at once: Kysely's Migrator takes a lock (advisory on PostgreSQL). */
 export async function migrate(db: Kysely<unknown>, caps: Capabilities): Promise<void> {
   const all = {
@@ -145,6 +166,7 @@ export async function migrate(db: Kysely<unknown>, caps: Capabilities): Promise<
     '002_settings': settings,
     '003_member_seq': memberSeq,
     '004_partial_event_id_index': partialEventIdIndex,
+    '005_vault': vault,
   };
   const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(all) } });
   const { error } = await migrator.migrateToLatest();

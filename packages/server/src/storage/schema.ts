@@ -12,6 +12,16 @@ export interface Database {
     created_at: number;
     failed_logins: number;
     failed_window_start: number;
+    /** [K9] The change feed position of the user's vault: every vault write takes the next numbers. */
+    vault_seq: Generated<number>;
+  };
+  vault_records: {
+    user_id: string;
+    record_id: string;
+    version: number;
+    iv: string;
+    ciphertext: string;
+    seq: number;
   };
   sessions: {
     id: string;

@@ -1,6 +1,15 @@
 // The Store port: everything the HTTP routes and the realtime layer need from persistence. One Kysely
 // implementation serves SQLite now and PostgreSQL later; the store is the source of truth [D6].
-import type { AccountKeys, Envelope, Head, KdfParams, MemberEvent, Role, RoomEvent } from '@parley/protocol';
+import type {
+  AccountKeys,
+  Envelope,
+  Head,
+  KdfParams,
+  MemberEvent,
+  Role,
+  RoomEvent,
+  VaultRecord,
+} from '@parley/protocol';
 
 export interface UserRecord {
   id: string;
@@ -64,6 +73,16 @@ export interface StoredShare {
   signature: string;
 }
 
+export interface VaultPage {
+  records: (VaultRecord & { seq: number })[];
+  /** The feed position after the last record returned (or the vault's position when none). */
+  seq: number;
+  hasMore: boolean;
+}
+
+/** A vault write refused: `stale` ids are behind what is stored; `full`: over the record cap. */
+export type VaultRefusal = { refused: 'stale'; ids: string[] } | { refused: 'full' } | { refused: 'incomplete' };
+
 export interface Store {
   // ---- accounts ----
   /** False when the name is taken. */
@@ -71,11 +90,29 @@ export interface Store {
   getUser(id: string): Promise<UserRecord | undefined>;
   userExists(ids: readonly string[]): Promise<Set<string>>;
   setLoginFailures(id: string, count: number, windowStart: number): Promise<void>;
-  /** [K5] swaps salt, kdf, auth hash and wrapped keys and deletes every other session, in one transaction. */
+  /**
+   * [K5] swaps salt, kdf, auth hash and wrapped keys, re-seals the vault [K9] and deletes every other session,
+   * in one transaction. `vault` must hold every record the vault holds, each one version higher; else nothing
+   * changes and the answer is the VaultWrite refusal.
+   */
   changePassword(
     change: { user: string; salt: string; kdf: KdfParams; authHash: string; keys: AccountKeys },
     keepSessionId: string,
-  ): Promise<string[]>;
+    vault?: readonly VaultRecord[],
+  ): Promise<{ sessionsEnded: string[] } | VaultRefusal>;
+
+  // ---- the account vault [K9] ----
+  /** Records of `user`'s vault written after `after` (the feed position), oldest change first. */
+  vaultAfter(user: string, after: number, limit: number): Promise<VaultPage>;
+  /**
+   * Writes records whose version is above the stored one, all or none. Refused: records whose stored version is
+   * not below (another device wrote them first), or a vault that would hold more than `maxRecords`.
+   */
+  putVault(
+    user: string,
+    records: readonly VaultRecord[],
+    maxRecords: number,
+  ): Promise<{ seq: number } | VaultRefusal>;
 
   // ---- sessions ----
   createSession(s: SessionRecord & { tokenHash: string }): Promise<void>;

@@ -149,6 +149,69 @@ export function storeContract(backend: Backend<DatabaseConfig>, opts: { multiPro
       await store.ping();
     });
 
+    it('[K9] the vault: versions only go up, a write is all or none, the feed returns what changed since', async () => {
+      const rec = (id: string, version: number, tag = 'x') => ({
+        id,
+        version,
+        iv: 'AAAAAAAAAAAAAAAA',
+        ciphertext: `${tag}${version}`,
+      });
+      const start = await store.vaultAfter('bob', 0, 100);
+      expect(start).toEqual({ records: [], seq: 0, hasMore: false });
+      expect(await store.putVault('bob', [rec('pins', 1), rec('s:a', 1)], 10)).toEqual({ seq: 2 });
+      // A stale version of one record refuses the whole batch: 's:b' is not written either.
+      expect(await store.putVault('bob', [rec('pins', 1, 'y'), rec('s:b', 1)], 10)).toEqual({
+        refused: 'stale',
+        ids: ['pins'],
+      });
+      expect(await store.putVault('bob', [rec('pins', 2)], 10)).toMatchObject({ seq: expect.any(Number) });
+      const all = await store.vaultAfter('bob', 0, 100);
+      expect(all.records.map((r) => [r.id, r.version, r.ciphertext])).toEqual([
+        ['s:a', 1, 'x1'],
+        ['pins', 2, 'x2'],
+      ]);
+      expect(all.records.map((r) => typeof r.seq)).toEqual(['number', 'number']);
+      // Only what changed after a position; paged.
+      const after = await store.vaultAfter('bob', all.records[0]!.seq, 100);
+      expect(after.records.map((r) => r.id)).toEqual(['pins']);
+      const first = await store.vaultAfter('bob', 0, 1);
+      expect(first).toMatchObject({ hasMore: true, seq: first.records[0]!.seq });
+      // Another user's vault is another vault; the cap counts records.
+      expect((await store.vaultAfter('alice', 0, 100)).records).toEqual([]);
+      expect(await store.putVault('bob', [rec('s:c', 1)], 2)).toEqual({ refused: 'full' });
+      // Two devices racing on one record: one wins, the other is told.
+      const race = await Promise.all([
+        store.putVault('bob', [rec('s:a', 2, 'p')], 10),
+        store.putVault('bob', [rec('s:a', 2, 'q')], 10),
+      ]);
+      expect(race.filter((r) => 'refused' in r)).toEqual([{ refused: 'stale', ids: ['s:a'] }]);
+    });
+
+    it('[K5] [K9] a password change re-seals the whole vault with the keys, or changes nothing', async () => {
+      await seedUsers(store, ['carol']);
+      const before = (await store.getUser('carol'))!;
+      const rec = (id: string, version: number) => ({
+        id,
+        version,
+        iv: 'AAAAAAAAAAAAAAAA',
+        ciphertext: `c${version}`,
+      });
+      await store.putVault('carol', [rec('pins', 1), rec('s:a', 1)], 10);
+      const change = { user: 'carol', salt: 's2', kdf: before.kdf, authHash: 'h2', keys: before.keys };
+      // Leaving a record out would leave it sealed under the old password: refused, nothing changes.
+      expect(await store.changePassword(change, 'none', [rec('pins', 2)])).toEqual({ refused: 'incomplete' });
+      expect((await store.getUser('carol'))!.authHash).toBe('h');
+      expect(await store.changePassword(change, 'none', [rec('pins', 2), rec('s:a', 2)])).toEqual({
+        sessionsEnded: [],
+      });
+      expect((await store.getUser('carol'))!.authHash).toBe('h2');
+      const vault = await store.vaultAfter('carol', 0, 10);
+      expect(vault.records.map((r) => [r.id, r.version])).toEqual([
+        ['pins', 2],
+        ['s:a', 2],
+      ]);
+    });
+
     it('[M5] heads are stored once per seq and read back with the latest', async () => {
       const head = { room, seq: 3, ts: 1, chain: toB64u(new Uint8Array(32)), signature: 'sig' };
       await store.insertHeads([head]);

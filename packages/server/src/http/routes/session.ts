@@ -6,6 +6,7 @@ import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { hashAuthKey, verifyAuthKey } from '../../security/passwords.ts';
 import { parse } from '../errors.ts';
+import { vaultRefused } from './vault.ts';
 import { caller, clearSessionCookie, requireAuth } from '../auth.ts';
 
 const CLOSE_SESSION_ENDED = 1008;
@@ -14,6 +15,9 @@ function closeSessions(s: Services, user: string, sessionIds: readonly string[],
   if (sessionIds.length > 0)
     s.bus.publish(`user:${user}`, { kind: 'close', sessionIds, code: CLOSE_SESSION_ENDED, reason });
 }
+
+/** Room for every vault record (about 200 bytes each, sealed) beside the re-wrapped keys. */
+const PASSWORD_CHANGE_BODY_LIMIT = 8 * 1024 * 1024;
 
 export function sessionRoutes(app: FastifyInstance, s: Services): void {
   const auth = { preHandler: requireAuth(s) };
@@ -55,7 +59,8 @@ export function sessionRoutes(app: FastifyInstance, s: Services): void {
     return reply.code(204).send();
   });
 
-  app.post('/api/password', auth, async (req, reply) => {
+  // A password change carries the whole vault, sealed again [K9]: up to MAX_VAULT_RECORDS records.
+  app.post('/api/password', { ...auth, bodyLimit: PASSWORD_CHANGE_BODY_LIMIT }, async (req, reply) => {
     const { session } = caller(req);
     const body = parse(passwordChangeRequest, req.body);
     const user = await s.store.getUser(session.user);
@@ -69,11 +74,13 @@ export function sessionRoutes(app: FastifyInstance, s: Services): void {
       throw new AppError('BAD_REQUEST', 'a password change re-wraps the same keys; public keys cannot change');
     }
     const authHash = await hashAuthKey(fromB64u(body.newAuthKey));
-    const gone = await s.store.changePassword(
+    const changed = await s.store.changePassword(
       { user: user.id, salt: body.salt, kdf: body.kdf, authHash, keys: body.keys },
       session.id,
+      body.vault ?? [],
     );
-    closeSessions(s, user.id, gone, 'password changed');
+    if ('refused' in changed) throw vaultRefused(changed);
+    closeSessions(s, user.id, changed.sessionsEnded, 'password changed');
     return reply.code(204).send();
   });
 
