@@ -7,5 +7,5 @@ export { checkPassword, MIN_PASSWORD_LENGTH } from './account.ts';
 export { MAX_SESSION_MESSAGES, MAX_SESSION_AGE_MS } from './outbound.ts';
 export { connectUrl } from './connection.ts';
 export { MAX_RATCHET_STEPS } from './inbound.ts';
-export { integritySentence } from './integrity-words.ts';
+export { integritySentence, vaultSentence } from './integrity-words.ts';
 export type * from './types.ts';

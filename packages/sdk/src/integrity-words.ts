@@ -1,6 +1,6 @@
 // [R1] [M4] [M5] [D3] What each integrity finding means, in one sentence a person can act on: the web client
 // shows it in the room, the CLI prints it. One copy, so both say the same thing.
-import type { IntegrityWarning } from './types.ts';
+import type { IntegrityWarning, VaultWarning } from './types.ts';
 
 const ALTERED = "The server's record of this room does not match what it signed: history may have been altered.";
 const who = (w: IntegrityWarning) => w.user ?? 'a member';
@@ -24,4 +24,11 @@ const SENTENCES: Record<IntegrityWarning['kind'], (w: IntegrityWarning) => strin
 
 export function integritySentence(w: IntegrityWarning): string {
   return SENTENCES[w.kind](w);
+}
+
+/** [K9] A vault record the server served and this client did not use, in one sentence. */
+export function vaultSentence(w: VaultWarning): string {
+  return w.kind === 'rollback'
+    ? 'The server served an older copy of your key backup than this device has seen, and it was ignored: the server may be trying to undo a change, such as a verification.'
+    : 'The server served a key backup record that is not yours or was altered, and it was ignored.';
 }

@@ -1,6 +1,6 @@
 // The signed-in layout: header, banners, rooms on the left, the open room in the middle, its members right.
 import { useCallback, useEffect, useState } from 'react';
-import type { ParleyClient } from '@parley/sdk';
+import { vaultSentence, type ParleyClient } from '@parley/sdk';
 import { describeError } from '../errors.ts';
 import { useChat } from '../state/use-chat.ts';
 import { ConnectionBanner } from './ConnectionBanner.tsx';
@@ -21,6 +21,8 @@ export function ChatScreen({ client, onSignedOut }: Props) {
   const [contact, setContact] = useState<string | null>(null);
   const onError = useCallback((e: unknown) => setError(describeError(e)), []);
   const [state, actions] = useChat(client, onError);
+  // [K9] A key-backup record the server rolled back or swapped was ignored: said, in words.
+  useEffect(() => client.on('vault', (w) => setError(vaultSentence(w))), [client]);
   const room = state.rooms.find((r) => r.id === state.active) ?? null;
 
   // Open the server's "general" (or the first room) once the list arrives [R3].
