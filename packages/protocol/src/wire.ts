@@ -270,6 +270,8 @@ export const serverFrame = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('typing'), room: roomId, user: userId }),
   z.strictObject({ type: z.literal('key_request'), room: roomId, from: userId, sessionId: id16 }),
   z.strictObject({ type: z.literal('shares') }),
+  // [K9] The account's vault changed (another device wrote): read what changed.
+  z.strictObject({ type: z.literal('vault') }),
   z.strictObject({
     type: z.literal('error'),
     code: z.string(),

@@ -102,6 +102,11 @@ export function createClient(options: ClientOptions): ParleyClient {
       case 'shares':
         await inbound.fetchShares();
         return;
+      case 'vault':
+        // [K9] Another device of the account wrote to the vault (a share it collected, a message it sent): read
+        // it now, without holding up the live events behind this frame.
+        void vault.pull().catch(() => undefined);
+        return;
       case 'event':
         return live.event(frame.event);
       case 'head':

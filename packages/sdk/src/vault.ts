@@ -13,6 +13,7 @@ import {
 } from '@parley/protocol';
 import { storeKey, type Ctx } from './context.ts';
 import { isParleyError } from './errors.ts';
+import type { VaultWarning } from './types.ts';
 
 /** How the records of each kind meet this device's state. */
 export interface VaultKinds {
@@ -40,6 +41,8 @@ export class Vault {
   private writing: Promise<void> = Promise.resolve();
   private reading: Promise<void> | null = null;
   private state: VaultState | null = null;
+  /** Records already reported, so one the server keeps serving is said once. */
+  private readonly reported = new Set<string>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -105,6 +108,7 @@ export class Vault {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.pending.clear();
+    this.reported.clear();
     this.state = null;
   }
 
@@ -143,7 +147,7 @@ export class Vault {
       for (const r of page.records) {
         const seen = state.versions[r.id] ?? 0;
         if (r.version < seen) {
-          this.ctx.emit('vault', {
+          this.report(r, {
             kind: 'rollback',
             record: r.id,
             detail: `the server served version ${r.version} of vault record ${r.id}, older than version ${seen} this device has seen; it was not used`,
@@ -153,7 +157,7 @@ export class Vault {
         if (r.version === seen) continue;
         const value = await openVaultRecord(me.vault, me.user, r);
         if (value === null) {
-          this.ctx.emit('vault', {
+          this.report(r, {
             kind: 'unreadable',
             record: r.id,
             detail: `vault record ${r.id} does not open for ${me.user}: it was forged, moved or sealed under another password; it was not used`,
@@ -167,6 +171,13 @@ export class Vault {
       more = page.hasMore && page.records.length > 0;
       await this.save();
     }
+  }
+
+  private report(r: VaultRecord, w: VaultWarning): void {
+    const id = `${w.kind}|${r.id}|${r.version}|${r.iv}`;
+    if (this.reported.has(id)) return;
+    this.reported.add(id);
+    this.ctx.emit('vault', w);
   }
 
   private async load(): Promise<VaultState> {

@@ -9,6 +9,8 @@ import type { VaultRefusal } from '../../storage/store.ts';
 import { parse } from '../errors.ts';
 import { caller, requireAuth } from '../auth.ts';
 
+const VAULT_FRAME = JSON.stringify({ type: 'vault' });
+
 const vaultQuery = z.strictObject({
   after: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0),
   limit: z.coerce.number().int().min(1).max(1000).default(500),
@@ -44,8 +46,11 @@ export function vaultRoutes(app: FastifyInstance, s: Services): void {
     const { records } = parse(vaultPutRequest, req.body);
     if (new Set(records.map((r) => r.id)).size !== records.length)
       throw new AppError('BAD_REQUEST', 'a vault write names each record once');
-    const written = await s.store.putVault(caller(req).session.user, records, MAX_VAULT_RECORDS);
+    const user = caller(req).session.user;
+    const written = await s.store.putVault(user, records, MAX_VAULT_RECORDS);
     if ('refused' in written) throw vaultRefused(written);
+    // Every device of the account that is online reads what changed (the writer's own too: it skips its own).
+    s.bus.publish(`user:${user}`, { kind: 'frame', frame: VAULT_FRAME });
     return written;
   });
 }
