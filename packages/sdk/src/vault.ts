@@ -12,7 +12,7 @@ import {
   type VaultRecord,
 } from '@parley/protocol';
 import { storeKey, type Ctx } from './context.ts';
-import { isParleyError } from './errors.ts';
+import { ParleyError, isParleyError } from './errors.ts';
 import type { VaultWarning } from './types.ts';
 
 /** How the records of each kind meet this device's state. */
@@ -49,7 +49,11 @@ export class Vault {
     private readonly kinds: VaultKinds,
   ) {}
 
-  /** Queues a record for the next batch; nothing is sent now (a send never waits for the vault). */
+  /**
+   * Queues a record for the next batch; nothing is sent now (a send never waits for the vault). Queued during a
+   * sign-in too (the pins it makes), and sealed when written, for the user signed in then: a sign-in as someone
+   * else forgets what is queued first (forget).
+   */
   queueWrite(id: string, value: unknown): void {
     this.pending.set(id, value);
     this.timer ??= setTimeout(() => {
@@ -90,7 +94,12 @@ export class Vault {
     return Promise.all(
       all.map(async (r) => {
         const value = await openVaultRecord(me.vault, me.user, r);
-        if (value === null) throw new Error(`vault record ${r.id} does not open under the current password`);
+        if (value === null) {
+          throw new ParleyError(
+            'BAD_RESPONSE',
+            `vault record ${r.id} does not open under your current password, so it cannot be moved to the new one: nothing was changed`,
+          );
+        }
         return sealVaultRecord(nextKey, { user: me.user, id: r.id, version: r.version + 1, value });
       }),
     );
