@@ -263,4 +263,34 @@ describe('[M2] key shares', () => {
     expect(toOutsider.status).toBe(403);
     expect((await api(h, 'POST', '/api/shares/ack', { token: bob.token, body: { ids: [] } })).status).toBe(400);
   });
+
+  it("[M3] waiting for someone who leaves or is removed, they are deleted; other rooms' stay", async () => {
+    const room = await createRoom(h, alice, { invite: [bob, carol] });
+    const other = await createRoom(h, alice, { invite: [bob] });
+    const share = (recipient: TestUser) => ({
+      recipient: recipient.name,
+      sessionId: randomId(),
+      ciphertext: toB64u(new Uint8Array(384)),
+      signature: toB64u(new Uint8Array(384)),
+    });
+    const postShares = (r: string, to: TestUser[]) =>
+      api(h, 'POST', `/api/rooms/${r}/shares`, { token: alice.token, body: { shares: to.map(share) } });
+    expect((await postShares(room, [bob, carol])).status).toBe(204);
+    expect((await postShares(other, [bob])).status).toBe(204);
+    const waiting = async (u: TestUser) =>
+      ((await api(h, 'GET', '/api/shares', { token: u.token })).body.shares as { room: string }[]).map(
+        (x) => x.room,
+      );
+    expect(await waiting(bob)).toEqual(expect.arrayContaining([room, other]));
+    const leave = await member(bob, { type: 'leave', room, target: bob.name });
+    expect(
+      (await api(h, 'POST', `/api/rooms/${room}/members`, { token: bob.token, body: { event: leave } })).status,
+    ).toBe(200);
+    expect(await waiting(bob)).toEqual([other]);
+    const kick = await member(alice, { type: 'kick', room, target: carol.name });
+    expect(
+      (await api(h, 'POST', `/api/rooms/${room}/members`, { token: alice.token, body: { event: kick } })).status,
+    ).toBe(200);
+    expect((await waiting(carol)).filter((r) => r === room)).toEqual([]);
+  });
 });

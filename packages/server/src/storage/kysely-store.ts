@@ -274,6 +274,10 @@ export class KyselyStore implements Store {
       .execute();
   }
 
+  async deleteRoomShares(room: string, recipient: string): Promise<void> {
+    await this.db.deleteFrom('shares').where('room', '=', room).where('recipient', '=', recipient).execute();
+  }
+
   claimSetting = (name: string, value: string) => claimSetting(this.db, name, value);
   readSetting = (name: string) => readSetting(this.db, name);
 

@@ -150,6 +150,8 @@ export interface Store {
   ): Promise<void>;
   sharesFor(recipient: string): Promise<StoredShare[]>;
   deleteShares(recipient: string, ids: readonly number[]): Promise<void>;
+  /** Every share still waiting for `recipient` in `room`: they left it, and nothing of it is theirs to read. */
+  deleteRoomShares(room: string, recipient: string): Promise<void>;
 
   // ---- deployment ----
   /** [S1] Stores `value` under `name` unless one is there; returns the stored one (first writer wins). */

@@ -146,6 +146,11 @@ export function storeContract(backend: Backend<DatabaseConfig>, opts: { multiPro
       expect(shares.map((s) => typeof s.id)).toEqual(['number', 'number']);
       await store.deleteShares('bob', [shares[0]!.id]);
       expect(await store.sharesFor('bob')).toHaveLength(1);
+      // A recipient's shares of one room go when they leave it; another recipient's stay.
+      await store.insertShares(room, 'alice', [{ ...share, recipient: 'alice' }]);
+      await store.deleteRoomShares(room, 'bob');
+      expect(await store.sharesFor('bob')).toEqual([]);
+      expect(await store.sharesFor('alice')).toHaveLength(1);
       await store.ping();
     });
 
