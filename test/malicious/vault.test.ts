@@ -71,12 +71,12 @@ describe('[K9] a vault record the server moves or rolls back', () => {
     await alice.send(room, 'hello me');
     await alice.disconnect();
     const alices = written('alice').find((r) => r.id.startsWith(`s:${room}:alice:`))!;
-    const bobsOwn = written('bob').find((r) => r.id === 'p:bob')!;
+    const bobsOwn = written('bob').find((r) => r.id === 'server-pin')!;
     const third = a.client('bob');
     await third.login('bob', PASSWORD);
     const said: VaultWarning[] = [];
     third.on('vault', (w) => said.push(w));
-    // alice's record served as bob's, and bob's own pin moved to another id (same version).
+    // alice's record served as bob's, and bob's server pin moved to another id (same version).
     serveExtra('bob', () => [alices, { ...bobsOwn, id: 'p:zed' }]);
     try {
       await third.connect();

@@ -203,7 +203,6 @@ export function createClient(options: ClientOptions): ParleyClient {
     logout: async () => {
       // [K9] What only this device knows yet goes to the vault before the device forgets it.
       await vault.flush().catch(() => undefined);
-      vault.forget();
       store.close();
       connection.stop();
       integrity.stop();

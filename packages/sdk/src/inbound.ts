@@ -80,8 +80,13 @@ export class Inbound {
     private readonly ctx: Ctx,
     parts: InboundParts,
   ) {
-    ({ pins: this.pins, rooms: this.rooms, verifier: this.verifier, requestKey: this.requestKey } = parts);
-    this.keysMissing = parts.keysMissing;
+    ({
+      pins: this.pins,
+      rooms: this.rooms,
+      verifier: this.verifier,
+      requestKey: this.requestKey,
+      keysMissing: this.keysMissing,
+    } = parts);
   }
 
   decrypt(ev: MessageEvent): Promise<DecryptedMessage> {

@@ -142,7 +142,8 @@ export class Pins {
         'your keys differ from the ones this device pinned for you: refusing to continue',
       );
     }
-    if (!pin || !pin.verified) await this.keep(user, { ...keys, verified: true });
+    // Not kept in the vault: every sign-in proves the own keys again, and the vault's copy is never read.
+    if (!pin || !pin.verified) await this.ctx.store.set(storeKey.pin(user), { ...keys, verified: true });
     this.forget(user);
   }
 

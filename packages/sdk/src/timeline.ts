@@ -7,7 +7,7 @@ import type { Integrity } from './integrity.ts';
 import { fetchPage } from './log.ts';
 import { ReadAhead, messagesOf } from './read-ahead.ts';
 import type { Rooms } from './rooms.ts';
-import type { DecryptedMessage, HistoryPage, MembershipNotice, UnreadCount } from './types.ts';
+import type { DecryptedMessage, HistoryPage, MembershipNotice, MessageStatus, UnreadCount } from './types.ts';
 import type { MessageEvent } from './inbound.ts';
 import type { Verifier } from './verifier.ts';
 
@@ -65,7 +65,7 @@ export class Timeline {
       this.integrity.checkAnswer(page, read.links),
     ]);
     return {
-      messages: await this.withVaultKeys(events, decrypted),
+      messages: await this.withVaultKeys(events, decrypted, fetched.verified),
       notices,
       oldestSeq: oldest ?? null,
       hasMore: oldest !== undefined && oldest > 1,
@@ -79,11 +79,15 @@ export class Timeline {
   private async withVaultKeys(
     events: readonly MessageEvent[],
     decrypted: DecryptedMessage[],
+    verified: Promise<(MessageStatus | null)[]>,
   ): Promise<DecryptedMessage[]> {
     const missing = new Set(decrypted.filter((m) => m.status === 'missing_key').map((m) => m.seq));
     if (missing.size === 0) return decrypted;
     await this.pullVault().catch(() => undefined);
-    const again = await this.inbound.decryptMany(events.filter((ev) => missing.has(ev.seq)));
+    // The signatures were verified with the page: only the decryption runs again.
+    const isMissing = (ev: MessageEvent) => missing.has(ev.seq);
+    const signatures = verified.then((all) => all.filter((_, i) => isMissing(events[i]!)));
+    const again = await this.inbound.decryptMany(events.filter(isMissing), signatures);
     const bySeq = new Map(again.map((m) => [m.seq, m]));
     return decrypted.map((m) => bySeq.get(m.seq) ?? m);
   }
