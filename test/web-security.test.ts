@@ -29,7 +29,7 @@ let bob: TestUser;
 beforeAll(async () => {
   // Real defaults (100 failed logins an hour) except the per-IP limits: every request here comes from 127.0.0.1.
   h = await startHarness({
-    rateLimits: { prelogin: MANY, login: MANY, register: MANY, send: MANY, frames: MANY },
+    rateLimits: { prelogin: MANY, login: MANY, register: MANY, send: MANY, frames: MANY, keyRequests: MANY },
   });
   await keyPool();
   [alice, bob] = await Promise.all([register(h, uniqueName('alice'), 0), register(h, uniqueName('bob'), 1)]);

@@ -189,6 +189,12 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
 
   it('POST /api/shares/ack', t, () => property(post('/api/shares/ack', bob, { ids: [1, 2, 3] })));
 
+  it('POST /api/key-requests', t, () =>
+    property(post('/api/key-requests', bob, { room, sender: alice.name, sessionId: randomId() })),
+  );
+
+  it('POST /api/key-requests/ack', t, () => property(post('/api/key-requests/ack', bob, { ids: [1, 2, 3] })));
+
   it('GET routes with hostile path segments and queries', t, () => {
     const query = fc.dictionary(
       fc.oneof(fc.constantFrom('after', 'before', 'limit', '__proto__'), fc.string({ maxLength: 8 })),
@@ -209,6 +215,7 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
         '/api/rooms',
         '/api/rooms/public',
         '/api/shares',
+        '/api/key-requests',
         '/api/connect',
       ),
     );
@@ -231,6 +238,7 @@ describe('[§6 Input] HTTP routes under fuzzing: no 5xx, no crash, no hang', () 
       ['DELETE', `/api/sessions/${randomId()}`],
       ['POST', `/api/rooms/${room}/members`],
       ['POST', '/api/shares/ack'],
+      ['POST', '/api/key-requests'],
     ];
     const headers = fc.record(
       {

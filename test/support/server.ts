@@ -24,7 +24,7 @@ const MANY = { perMinute: 10_000_000, burst: 10_000_000 };
 /** A server whose rate limits never trigger: fuzzing and load measure robustness, not the limiter. */
 export function startUnlimited(overrides: Partial<Config> = {}): Promise<Harness> {
   return startHarness({
-    rateLimits: { prelogin: MANY, login: MANY, register: MANY, send: MANY, frames: MANY },
+    rateLimits: { prelogin: MANY, login: MANY, register: MANY, send: MANY, frames: MANY, keyRequests: MANY },
     ...overrides,
   });
 }

@@ -33,6 +33,9 @@ function withClient(run: (c: ParleyClient, inv: Invocation, out: Out) => Promise
     const client = await signedIn(inv);
     try {
       await run(client, inv, out);
+      // [M2] The CLI is online only while a command runs: key requests other members left meanwhile are
+      // answered now (the web client does it on every connection).
+      await client.answerKeyRequests().catch(() => 0);
     } finally {
       await client.disconnect();
     }

@@ -16,8 +16,7 @@ export function createOut(json: boolean): Out {
   };
 }
 
-const STATUS_TEXT: Record<Exclude<DecryptedMessage['status'], 'ok'>, string> = {
-  missing_key: 'cannot decrypt yet: the key share has not arrived (requested from the sender)',
+const STATUS_TEXT: Record<Exclude<DecryptedMessage['status'], 'ok' | 'missing_key'>, string> = {
   before_join: 'sent before you joined',
   not_member: 'REJECTED: the sender was not a member of this room when it was sent',
   bad_signature: 'REJECTED: bad sender signature',
@@ -39,7 +38,12 @@ export const safe = (text: string) =>
 
 export function printMessage(out: Out, m: DecryptedMessage, roomName: string): void {
   const ts = new Date(m.ts).toISOString();
-  const body = m.status === 'ok' ? safe(m.text ?? '') : `[${STATUS_TEXT[m.status]}]`;
+  const body =
+    m.status === 'ok'
+      ? safe(m.text ?? '')
+      : m.status === 'missing_key'
+        ? `[waiting for the key from ${m.sender}]`
+        : `[${STATUS_TEXT[m.status]}]`;
   const mark = m.senderVerified ? '✓' : '';
   out.print(`${ts} #${safe(roomName)} ${m.seq} ${m.sender}${mark}: ${body}`, {
     room: m.room,

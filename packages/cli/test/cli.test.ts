@@ -9,6 +9,7 @@ import { createClient, MemoryKeyStore } from '@parley/sdk';
 import { nodeWebSocket } from '@parley/sdk/node';
 import { startServer } from '@parley/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProxy } from './proxy.ts';
 
 const BIN = fileURLToPath(new URL('../bin/parley.js', import.meta.url));
 const PASSWORD = 'correct horse battery staple';
@@ -236,6 +237,34 @@ describe('parley CLI', () => {
   it('exit 1 with one line on stderr: server unreachable', async () => {
     const r = await run(['--user', 'carol', '--server', 'http://127.0.0.1:9', 'login']);
     expectFailure(r, /server unreachable/);
+  });
+
+  it('[M2] listen shows "waiting for the key from alice", then the message once alice runs a command', async () => {
+    // alice sends through a proxy that drops her key shares (the server "lost" them); bob listens directly.
+    const proxy = await startProxy(server.url, {
+      answer: (method, url) => (method === 'POST' && url.endsWith('/shares') ? 204 : undefined),
+    });
+    try {
+      const id = (await run(['--user', 'alice', 'create-room', 'slow-keys', '--member', 'bob'])).stdout.trim();
+      const listener = start(['--user', 'bob', 'listen', 'slow-keys']);
+      await until(() => listener.out.stderr.includes('listening'));
+      const sent = await run(['--user', 'alice', '--server', proxy.url, 'send', id, 'here at last']);
+      expect(sent.code).toBe(0);
+      await until(() => listener.out.stdout.includes('[waiting for the key from alice]'));
+      // alice is next online: any command of hers answers the request bob's listen left on the server.
+      expect((await run(['--user', 'alice', 'rooms'])).code).toBe(0);
+      // (✓ when an earlier test had bob verify alice)
+      await until(() => / alice✓?: here at last\n/.test(listener.out.stdout));
+      listener.child.kill('SIGINT');
+      const r = await listener.done;
+      expect(r.code).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines).toHaveLength(2);
+      expect(lines[0]).toMatch(/ alice✓?: \[waiting for the key from alice\]$/);
+      expect(lines[1]).toMatch(/ alice✓?: here at last$/);
+    } finally {
+      await new Promise((resolve) => proxy.server.close(resolve));
+    }
   });
 
   it('[K9] after logout, and in a fresh --home, earlier messages read ok and verification follows the account', async () => {

@@ -3,40 +3,22 @@
 // the signature of every chain head the real server serves.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startServer } from '@parley/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startProxy } from './proxy.ts';
 
 const BIN = fileURLToPath(new URL('../bin/parley.js', import.meta.url));
 const EVENTS = /^\/api\/rooms\/[^/]+\/events/;
-const HOP = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'set-cookie']);
 
 /** Flips the first character of every head signature in a history answer. */
 function breakHeads(body: string): string {
   const data = JSON.parse(body) as { heads?: { signature: string }[] };
   for (const h of data.heads ?? []) h.signature = (h.signature.startsWith('A') ? 'B' : 'A') + h.signature.slice(1);
   return JSON.stringify(data);
-}
-
-async function forward(upstream: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  const headers = Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection');
-  const answer = await fetch(upstream + (req.url ?? '/'), {
-    method: req.method,
-    headers: headers.map(([k, v]): [string, string] => [k, String(v)]),
-    ...(chunks.length > 0 ? { body: Buffer.concat(chunks) } : {}),
-  });
-  let body = await answer.text();
-  if (req.method === 'GET' && EVENTS.test(req.url ?? '') && answer.ok) body = breakHeads(body);
-  for (const [k, v] of answer.headers) if (!HOP.has(k)) res.setHeader(k, v);
-  const cookies = answer.headers.getSetCookie();
-  if (cookies.length > 0) res.setHeader('set-cookie', cookies);
-  res.writeHead(answer.status).end(body);
 }
 
 describe('parley CLI against a misbehaving server', () => {
@@ -63,11 +45,9 @@ describe('parley CLI against a misbehaving server', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'parley-cli-int-data-'));
     home = await mkdtemp(join(tmpdir(), 'parley-cli-int-home-'));
     server = await startServer({ port: 0, host: '127.0.0.1', dataDir, logLevel: 'silent' });
-    proxy = createServer((req, res) => {
-      forward(server.url, req, res).catch(() => res.writeHead(502).end());
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-    proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    ({ server: proxy, url: proxyUrl } = await startProxy(server.url, {
+      rewrite: (method, url, body) => (method === 'GET' && EVENTS.test(url) ? breakHeads(body) : body),
+    }));
     const reg = await run(['--user', 'alice', 'register']);
     expect([reg.code, reg.stderr]).toEqual([0, '']);
   });

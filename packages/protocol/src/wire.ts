@@ -203,6 +203,13 @@ export const memberEventRequest = z.strictObject({ event: memberEvent });
 export const chatRequest = z.strictObject({ envelope });
 export const sharesRequest = z.strictObject({ shares: z.array(keyShare).min(1).max(1000) });
 export const sharesAckRequest = z.strictObject({ ids: z.array(z.number().int()).min(1).max(1000) });
+/** [M2] Shares per POST: a rotation in a large room goes in several, each well under the 256 KiB body limit. */
+export const MAX_SHARES_PER_REQUEST = 150;
+/** [M2] A request for a session the client lacks, stored until the sender's client answers it. */
+export const keyRequestBody = z.strictObject({ room: roomId, sender: userId, sessionId: id16 });
+export const storedKeyRequest = z.object({ id: z.number().int(), room: roomId, from: userId, sessionId: id16 });
+export const keyRequestsResponse = z.object({ requests: z.array(storedKeyRequest) });
+export const keyRequestsAckRequest = sharesAckRequest;
 
 export const serverKeyInfo = z.strictObject({ spki, fingerprint: z.string() });
 export const loginResponse = z.strictObject({
@@ -268,7 +275,13 @@ export const serverFrame = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('gap'), room: roomId, from: seq, to: seq }),
   z.strictObject({ type: z.literal('presence'), user: userId, online: z.boolean() }),
   z.strictObject({ type: z.literal('typing'), room: roomId, user: userId }),
-  z.strictObject({ type: z.literal('key_request'), room: roomId, from: userId, sessionId: id16 }),
+  z.strictObject({
+    type: z.literal('key_request'),
+    id: z.number().int(),
+    room: roomId,
+    from: userId,
+    sessionId: id16,
+  }),
   z.strictObject({ type: z.literal('shares') }),
   // [K9] The account's vault changed (another device wrote): read what changed.
   z.strictObject({ type: z.literal('vault') }),

@@ -58,7 +58,7 @@ const goodServerFrames: unknown[] = [
   { type: 'gap', room: ROOM, from: 1, to: 4 },
   { type: 'presence', user: 'bob', online: false },
   { type: 'typing', room: ROOM, user: 'bob' },
-  { type: 'key_request', room: ROOM, from: 'bob', sessionId: id16(2) },
+  { type: 'key_request', id: 7, room: ROOM, from: 'bob', sessionId: id16(2) },
   { type: 'shares' },
   { type: 'error', code: 'BAD_FRAME', message: 'no', ref: 'x' },
   { type: 'pong' },

@@ -9,6 +9,7 @@ import { Emitter } from './emitter.ts';
 import { ParleyError, isParleyError } from './errors.ts';
 import { Inbound } from './inbound.ts';
 import { Integrity } from './integrity.ts';
+import { KeyRequestAnswers } from './key-requests.ts';
 import { Live } from './live.ts';
 import { Outbound } from './outbound.ts';
 import { Pins } from './pins.ts';
@@ -52,6 +53,7 @@ export function createClient(options: ClientOptions): ParleyClient {
   // A fold waits for a head as long as the integrity checks do before they report one missing [R4] [M5].
   const rooms = new Rooms(ctx, pins, { retries: Math.ceil(headGraceMs / 250), retryMs: 250 });
   const outbound = new Outbound(ctx, pins, rooms);
+  const keyRequests = new KeyRequestAnswers(ctx, outbound);
   const integrity = new Integrity(ctx, pins, {
     headGraceMs,
   });
@@ -60,8 +62,13 @@ export function createClient(options: ClientOptions): ParleyClient {
     pins,
     rooms,
     verifier,
-    requestKey: (room, sender, sessionId) =>
-      sender !== account.me?.user && connection.send({ type: 'key_request', room, sender, sessionId }),
+    requestKey: (room, sender, sessionId) => {
+      if (sender === account.me?.user) return false;
+      // [M2] Stored on the server until the sender's client answers it: over the socket when online, else HTTP.
+      if (connection.send({ type: 'key_request', room, sender, sessionId })) return true;
+      void api.send('POST', '/api/key-requests', { room, sender, sessionId }).catch(() => undefined);
+      return true;
+    },
     keysMissing: () => void vault.pull().catch(() => undefined),
   });
   const timeline = new Timeline(ctx, { rooms, integrity, inbound, verifier, pullVault: () => vault.pull() });
@@ -98,6 +105,8 @@ export function createClient(options: ClientOptions): ParleyClient {
       case 'ready':
         await Promise.all([inbound.fetchShares(), vault.pull().catch(() => undefined)]);
         inbound.requestWaiting();
+        // [M2] Requests made while this user was offline; answered without holding up the live events.
+        void keyRequests.answerWaiting().catch(() => undefined);
         return;
       case 'shares':
         await inbound.fetchShares();
@@ -122,7 +131,8 @@ export function createClient(options: ClientOptions): ParleyClient {
         emitter.emit('typing', { room: frame.room, user: frame.user });
         return;
       case 'key_request':
-        return outbound.reshare(frame.room, frame.from, frame.sessionId);
+        void keyRequests.answer([frame]).catch(() => undefined);
+        return;
       case 'ack':
       case 'error':
       case 'pong':
@@ -179,6 +189,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     inbound.forgetSessions();
     pins.forgetVerified();
     vault.forget();
+    keyRequests.forget();
   }
 
   const client: ParleyClient = {
@@ -250,6 +261,7 @@ export function createClient(options: ClientOptions): ParleyClient {
       connection.stop();
       await vault.flush().catch(() => undefined);
     },
+    answerKeyRequests: () => keyRequests.answerWaiting(),
     on: (event, listener) => emitter.on(event, listener),
     chainHead: async (room) => integrity.chainHead((await rooms.resolveCached(room)).id),
     compareHead: (head) => integrity.compareHead(head),

@@ -9,6 +9,7 @@ import {
   sealMessage,
   sealShare,
   toB64u,
+  MAX_SHARES_PER_REQUEST,
   type Envelope,
   type KeyShare,
 } from '@parley/protocol';
@@ -148,32 +149,39 @@ export class Outbound {
 
   /**
    * Seals the session to each recipient at the index they first got (now, for a newcomer) [M2] [M3];
-   * records them in `s.shared`. False when nothing was sent.
+   * records them in `s.shared` once their chunk is stored. False when nothing was sent.
    */
   private async postShares(room: string, s: OutboundSession, recipients: string[]): Promise<boolean> {
     const me = this.ctx.me();
-    const shares: KeyShare[] = [];
-    for (const recipient of recipients) {
-      const keys = await this.pins.keys(recipient);
-      if (!keys) continue;
-      const index = s.shared[recipient] ?? s.index;
-      const chainKey = index === s.index ? fromB64u(s.chainKey) : await ratchetTo(fromB64u(s.chainKey0), 0, index);
-      const session = { sessionId: s.sessionId, index, chainKey };
-      shares.push(
-        await sealShare({
-          room,
-          sender: me.user,
-          signingKey: me.signing,
-          recipient,
-          recipientEncryptionKey: keys.encryption,
-          session,
+    let sent = false;
+    // In chunks: each POST stays under the server's body limit, and a large room's shares are sealed a chunk
+    // at a time, concurrently within it.
+    for (let at = 0; at < recipients.length; at += MAX_SHARES_PER_REQUEST) {
+      const chunk = recipients.slice(at, at + MAX_SHARES_PER_REQUEST);
+      const sealed = await Promise.all(
+        chunk.map(async (recipient): Promise<KeyShare | null> => {
+          const keys = await this.pins.keys(recipient);
+          if (!keys) return null;
+          const index = s.shared[recipient] ?? s.index;
+          const chainKey =
+            index === s.index ? fromB64u(s.chainKey) : await ratchetTo(fromB64u(s.chainKey0), 0, index);
+          return sealShare({
+            room,
+            sender: me.user,
+            signingKey: me.signing,
+            recipient,
+            recipientEncryptionKey: keys.encryption,
+            session: { sessionId: s.sessionId, index, chainKey },
+          });
         }),
       );
-      s.shared[recipient] = index;
+      const shares = sealed.filter((x): x is KeyShare => x !== null);
+      if (shares.length === 0) continue;
+      await this.ctx.api.send('POST', `/api/rooms/${encodeURIComponent(room)}/shares`, { shares });
+      for (const share of shares) s.shared[share.recipient] = s.shared[share.recipient] ?? s.index;
+      sent = true;
     }
-    if (shares.length === 0) return false;
-    await this.ctx.api.send('POST', `/api/rooms/${encodeURIComponent(room)}/shares`, { shares });
-    return true;
+    return sent;
   }
 
   /** The user's per-room counter [M4]; on a new device, taken from the user's own last message in the room. */

@@ -245,6 +245,12 @@ export interface ParleyClient {
    */
   connect(opts?: { fromNow?: boolean }): Promise<void>;
   disconnect(): Promise<void>;
+  /**
+   * [M2] Fetches the key requests other members left for this user and answers those the room's verified
+   * membership allows; resolves with how many there were. A connected client does this itself on every
+   * (re)connection; a client that never connects (a CLI command) calls it.
+   */
+  answerKeyRequests(): Promise<number>;
   on<K extends keyof ClientEvents>(event: K, listener: (value: ClientEvents[K]) => void): () => void;
 
   /**

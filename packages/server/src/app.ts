@@ -10,6 +10,7 @@ import type { ServerKey } from './security/server-key.ts';
 import type { Services } from './services.ts';
 import { Sessions } from './security/sessions.ts';
 import { RateLimiter } from './security/rate-limit.ts';
+import { KeyRequests } from './rooms/key-requests.ts';
 import { Hub, type Peer } from './realtime/hub.ts';
 import { Sequencer } from './realtime/sequencer.ts';
 import { HeadSigner } from './realtime/head-signer.ts';
@@ -87,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sequencer,
     heads,
     rooms: new RoomService(store, sequencer),
+    keyRequests: new KeyRequests({ store, bus, limiter: limit(config.rateLimits.keyRequests) }),
     limits: {
       prelogin: limit(config.rateLimits.prelogin),
       login: limit(config.rateLimits.login),
@@ -102,6 +104,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sequencer,
     heads,
     sendLimiter: services.limits.send,
+    keyRequests: services.keyRequests,
     log: app.log,
     connections,
     deliveries: metrics.deliveries,

@@ -73,6 +73,8 @@ export interface Config {
     readonly send: RateLimit;
     /** Per WebSocket connection, every frame. */
     readonly frames: RateLimit;
+    /** Per user, key requests [M2] over HTTP and WebSocket together. */
+    readonly keyRequests: RateLimit;
   };
   /** Failed logins per account per hour before 429 (ASVS 2.2.1); default 100. */
   readonly maxFailedLoginsPerHour: number;
@@ -240,6 +242,7 @@ function fromEnv(env: Env, dataDirOverride?: string): Config {
       register: limit(env, 'RATE_REGISTER', 30, 30),
       send: limit(env, 'RATE_SEND', 3000, 500),
       frames: limit(env, 'RATE_FRAMES', 12_000, 1000),
+      keyRequests: limit(env, 'RATE_KEY_REQUESTS', 600, 300),
     },
     maxFailedLoginsPerHour: int(env, 'MAX_FAILED_LOGINS_PER_HOUR', 100, 1),
     bus: bus(env),

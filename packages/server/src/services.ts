@@ -9,6 +9,7 @@ import type { Hub } from './realtime/hub.ts';
 import type { Sequencer } from './realtime/sequencer.ts';
 import type { HeadSigner } from './realtime/head-signer.ts';
 import type { RoomService } from './rooms/room-service.ts';
+import type { KeyRequests } from './rooms/key-requests.ts';
 
 export interface Services {
   config: Config;
@@ -21,5 +22,6 @@ export interface Services {
   sequencer: Sequencer;
   heads: HeadSigner;
   rooms: RoomService;
+  keyRequests: KeyRequests;
   limits: { prelogin: RateLimiter; login: RateLimiter; register: RateLimiter; send: RateLimiter };
 }

@@ -24,9 +24,12 @@ import { loadConfig, type Config } from '../src/config.ts';
 import { createStore } from '../src/storage/create-store.ts';
 import { createBus } from '../src/bus/bus.ts';
 import { loadServerKey, loadServerSecret } from '../src/security/server-key.ts';
+import type { Store } from '../src/storage/store.ts';
 
 export interface Harness {
   app: FastifyInstance;
+  /** The server's own store: a test that needs volume (a room of 1 000) writes its accounts here. */
+  store: Store;
   url: string;
   wsUrl: string;
   dataDir: string;
@@ -50,6 +53,7 @@ export async function startHarness(overrides: Partial<Config> = {}): Promise<Har
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     app,
+    store,
     url: `http://127.0.0.1:${port}`,
     wsUrl: `ws://127.0.0.1:${port}/api/connect`,
     dataDir,

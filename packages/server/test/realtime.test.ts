@@ -82,6 +82,7 @@ describe('frames', () => {
     b.send({ type: 'key_request', room, sender: alice.name, sessionId });
     expect(await a.next((f) => f.type === 'key_request')).toEqual({
       type: 'key_request',
+      id: expect.any(Number),
       room,
       from: bob.name,
       sessionId,

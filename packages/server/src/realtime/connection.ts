@@ -159,13 +159,7 @@ export class Connection implements Peer {
         });
         return;
       case 'key_request':
-        if (!this.deps.hub.inRoom(this, f.room))
-          throw new AppError('NOT_MEMBER', 'you are not a member of this room');
-        this.deps.bus.publish(`user:${f.sender}`, {
-          kind: 'frame',
-          frame: JSON.stringify({ type: 'key_request', room: f.room, from: this.user, sessionId: f.sessionId }),
-        });
-        return;
+        return this.deps.keyRequests.ask(this.user, { room: f.room, sender: f.sender, sessionId: f.sessionId });
     }
   }
 

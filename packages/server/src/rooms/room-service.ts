@@ -64,7 +64,7 @@ export class RoomService {
     await this.check(user, room, e);
     const [event] = await this.sequencer.submit({ kind: 'member', event: e });
     // Key shares still waiting for someone who left are of no use to them and need not be kept [M3].
-    if (e.type === 'leave' || e.type === 'kick') await this.store.deleteRoomShares(room, e.target);
+    if (e.type === 'leave' || e.type === 'kick') await this.store.dropPending(room, e.target);
     return event!.seq;
   }
 }

@@ -8,13 +8,24 @@ import {
   type VaultRecord,
 } from '@parley/protocol';
 import type { Database } from './schema.ts';
-import type { AppendInput, SessionRecord, Store, StoredShare, UserRecord, VaultRefusal } from './store.ts';
+import type {
+  AppendInput,
+  SessionRecord,
+  Store,
+  StoredKeyRequest,
+  StoredShare,
+  UserRecord,
+  VaultRefusal,
+} from './store.ts';
+import * as pending from './pending-keys.ts';
 import { appendItems } from './message-batch.ts';
 import { MemberCache } from './member-cache.ts';
 import type { SqliteMessages } from './sqlite-messages.ts';
 import * as reads from './room-reads.ts';
 import { claimSetting, readSetting } from './settings.ts';
 import { vaultAfter, writeVault } from './vault-store.ts';
+
+type NewShare = Omit<StoredShare, 'id' | 'room' | 'sender'>;
 
 type SessionRow = Database['sessions'];
 const toSession = (
@@ -225,58 +236,15 @@ export class KyselyStore implements Store {
     return reads.headSeq(this.db, room);
   };
 
-  async insertShares(
-    room: string,
-    sender: string,
-    shares: readonly Omit<StoredShare, 'id' | 'room' | 'sender'>[],
-  ): Promise<void> {
-    const now = Date.now();
-    await this.db
-      .insertInto('shares')
-      .values(
-        shares.map((s) => ({
-          room,
-          sender,
-          recipient: s.recipient,
-          session_id: s.sessionId,
-          ciphertext: s.ciphertext,
-          signature: s.signature,
-          created_at: now,
-        })),
-      )
-      .execute();
-  }
-
-  async sharesFor(recipient: string): Promise<StoredShare[]> {
-    const rows = await this.db
-      .selectFrom('shares')
-      .selectAll()
-      .where('recipient', '=', recipient)
-      .orderBy('id')
-      .limit(1000)
-      .execute();
-    return rows.map((r) => ({
-      id: Number(r.id),
-      room: r.room,
-      sender: r.sender,
-      recipient: r.recipient,
-      sessionId: r.session_id,
-      ciphertext: r.ciphertext,
-      signature: r.signature,
-    }));
-  }
-
-  async deleteShares(recipient: string, ids: readonly number[]): Promise<void> {
-    await this.db
-      .deleteFrom('shares')
-      .where('recipient', '=', recipient)
-      .where('id', 'in', [...ids])
-      .execute();
-  }
-
-  async deleteRoomShares(room: string, recipient: string): Promise<void> {
-    await this.db.deleteFrom('shares').where('room', '=', room).where('recipient', '=', recipient).execute();
-  }
+  insertShares = (room: string, sender: string, shares: readonly NewShare[], limits: { maxPending: number }) =>
+    pending.insertShares(this.db, room, sender, shares, limits.maxPending);
+  sharesFor = (recipient: string, since: number) => pending.sharesFor(this.db, recipient, since);
+  deleteShares = (recipient: string, ids: readonly number[]) => pending.deleteShares(this.db, recipient, ids);
+  dropPending = (room: string, user: string) => pending.dropPending(this.db, room, user);
+  insertKeyRequest = (r: Omit<StoredKeyRequest, 'id'>) => pending.insertKeyRequest(this.db, r);
+  pendingKeyRequests = (requester: string) => pending.pendingKeyRequests(this.db, requester);
+  keyRequestsFor = (sender: string, since: number) => pending.keyRequestsFor(this.db, sender, since);
+  deleteKeyRequests = (sender: string, ids: readonly number[]) => pending.deleteKeyRequests(this.db, sender, ids);
 
   claimSetting = (name: string, value: string) => claimSetting(this.db, name, value);
   readSetting = (name: string) => readSetting(this.db, name);

@@ -159,6 +159,36 @@ const vault: Migration = {
   },
 };
 
+/**
+ * [M2] Key requests: a member missing a session asks its sender, and the request waits here until the sender's
+ * client answers it or it expires. One pending request per (sender, room, requester, session).
+ */
+const keyRequests = (caps: Capabilities): Migration => ({
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('key_requests')
+      .addColumn('id', 'integer', (c) =>
+        caps.serialId === 'identity'
+          ? c.primaryKey().generatedByDefaultAsIdentity()
+          : c.primaryKey().autoIncrement(),
+      )
+      .addColumn('sender', 'text', (c) => c.notNull())
+      .addColumn('room', 'text', (c) => c.notNull())
+      .addColumn('requester', 'text', (c) => c.notNull())
+      .addColumn('session_id', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('key_requests_unique')
+      .unique()
+      .on('key_requests')
+      .columns(['sender', 'room', 'requester', 'session_id'])
+      .execute();
+    await db.schema.createIndex('key_requests_requester').on('key_requests').columns(['requester']).execute();
+    await db.schema.createIndex('shares_created').on('shares').columns(['recipient', 'created_at']).execute();
+  },
+});
+
 /** Safe to run from several processes at once: Kysely's Migrator takes a lock (advisory on PostgreSQL). */
 export async function migrate(db: Kysely<unknown>, caps: Capabilities): Promise<void> {
   const all = {
@@ -167,6 +197,7 @@ export async function migrate(db: Kysely<unknown>, caps: Capabilities): Promise<
     '003_member_seq': memberSeq,
     '004_partial_event_id_index': partialEventIdIndex,
     '005_vault': vault,
+    '006_key_requests': keyRequests(caps),
   };
   const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(all) } });
   const { error } = await migrator.migrateToLatest();

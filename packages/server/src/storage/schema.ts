@@ -70,5 +70,13 @@ export interface Database {
     signature: string;
     created_at: number;
   };
+  key_requests: {
+    id: Generated<number>;
+    sender: string;
+    room: string;
+    requester: string;
+    session_id: string;
+    created_at: number;
+  };
   settings: { name: string; value: string };
 }

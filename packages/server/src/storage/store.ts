@@ -73,6 +73,15 @@ export interface StoredShare {
   signature: string;
 }
 
+/** [M2] A member's request for a session it lacks, waiting for the session's sender. */
+export interface StoredKeyRequest {
+  id: number;
+  room: string;
+  requester: string;
+  sender: string;
+  sessionId: string;
+}
+
 export interface VaultPage {
   records: (VaultRecord & { seq: number })[];
   /** The feed position after the last record returned (or the vault's position when none). */
@@ -142,16 +151,33 @@ export interface Store {
   readHeads(room: string, lo: number, hi: number): Promise<Head[]>;
   headSeq(room: string): Promise<number>;
 
-  // ---- key shares [M2] ----
+  // ---- key shares and key requests [M2] ----
+  /**
+   * Stores shares, except to a recipient who already has `limits.maxPending` waiting (a dormant account: its
+   * keys come by key request once it is back); returns the recipients skipped. The key requests these shares
+   * answer (same sender, room, recipient and session) are deleted.
+   */
   insertShares(
     room: string,
     sender: string,
     shares: readonly Omit<StoredShare, 'id' | 'room' | 'sender'>[],
-  ): Promise<void>;
-  sharesFor(recipient: string): Promise<StoredShare[]>;
+    limits: { maxPending: number },
+  ): Promise<string[]>;
+  /** The oldest waiting shares created at or after `since` (older ones are expired and deleted). */
+  sharesFor(recipient: string, since: number): Promise<StoredShare[]>;
   deleteShares(recipient: string, ids: readonly number[]): Promise<void>;
-  /** Every share still waiting for `recipient` in `room`: they left it, and nothing of it is theirs to read. */
-  deleteRoomShares(room: string, recipient: string): Promise<void>;
+  /**
+   * `user` is out of `room`: the shares still waiting for them there and their key requests there are deleted
+   * (nothing of the room is theirs to read any more).
+   */
+  dropPending(room: string, user: string): Promise<void>;
+  /** Stores a request unless the same one is pending; its id, or null when it was already pending. */
+  insertKeyRequest(r: Omit<StoredKeyRequest, 'id'>): Promise<number | null>;
+  /** How many requests `requester` has waiting. */
+  pendingKeyRequests(requester: string): Promise<number>;
+  /** The oldest requests waiting for `sender` created at or after `since` (older ones are deleted). */
+  keyRequestsFor(sender: string, since: number): Promise<StoredKeyRequest[]>;
+  deleteKeyRequests(sender: string, ids: readonly number[]): Promise<void>;
 
   // ---- deployment ----
   /** [S1] Stores `value` under `name` unless one is there; returns the stored one (first writer wins). */

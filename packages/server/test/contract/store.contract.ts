@@ -141,16 +141,70 @@ export function storeContract(backend: Backend<DatabaseConfig>, opts: { multiPro
         lastSeenAt: 5,
       });
       const share = { recipient: 'bob', sessionId: 'sid', ciphertext: 'ct', signature: 'sg' };
-      await store.insertShares(room, 'alice', [share, share]);
-      const shares = await store.sharesFor('bob');
+      const open = { maxPending: 100 };
+      expect(await store.insertShares(room, 'alice', [share, share], open)).toEqual([]);
+      const shares = await store.sharesFor('bob', 0);
       expect(shares.map((s) => typeof s.id)).toEqual(['number', 'number']);
       await store.deleteShares('bob', [shares[0]!.id]);
-      expect(await store.sharesFor('bob')).toHaveLength(1);
+      expect(await store.sharesFor('bob', 0)).toHaveLength(1);
       // A recipient's shares of one room go when they leave it; another recipient's stay.
-      await store.insertShares(room, 'alice', [{ ...share, recipient: 'alice' }]);
-      await store.deleteRoomShares(room, 'bob');
-      expect(await store.sharesFor('bob')).toEqual([]);
-      expect(await store.sharesFor('alice')).toHaveLength(1);
+      await store.insertShares(room, 'alice', [{ ...share, recipient: 'alice' }], open);
+      await store.dropPending(room, 'bob');
+      expect(await store.sharesFor('bob', 0)).toEqual([]);
+      expect(await store.sharesFor('alice', 0)).toHaveLength(1);
+      await store.ping();
+    });
+
+    it('[M2] pending shares are capped per recipient and expire', async () => {
+      const share = { recipient: 'bob', sessionId: 'sid', ciphertext: 'ct', signature: 'sg' };
+      await store.insertShares(room, 'alice', [share, share], { maxPending: 2 });
+      // Bob has 2 waiting: a third is not stored, and he is named; carol's is.
+      const skipped = await store.insertShares(room, 'alice', [share, { ...share, recipient: 'carol' }], {
+        maxPending: 2,
+      });
+      expect(skipped).toEqual(['bob']);
+      expect(await store.sharesFor('bob', 0)).toHaveLength(2);
+      expect(await store.sharesFor('carol', 0)).toHaveLength(1);
+      // Read with a later cut-off, they are expired: gone, and gone for good.
+      expect(await store.sharesFor('bob', Date.now() + 1000)).toEqual([]);
+      expect(await store.sharesFor('bob', 0)).toEqual([]);
+    });
+
+    it('[M2] key requests: one per session, answered by a share, acknowledged, dropped on leave', async () => {
+      const ask = (requester: string, sessionId: string) =>
+        store.insertKeyRequest({ room, requester, sender: 'alice', sessionId });
+      const first = await ask('bob', 's1');
+      expect(typeof first).toBe('number');
+      expect(await ask('bob', 's1')).toBeNull();
+      await ask('bob', 's2');
+      await ask('carol', 's1');
+      expect(await store.pendingKeyRequests('bob')).toBe(2);
+      const waiting = await store.keyRequestsFor('alice', 0);
+      expect(waiting.map((r) => [r.requester, r.sessionId])).toEqual([
+        ['bob', 's1'],
+        ['bob', 's2'],
+        ['carol', 's1'],
+      ]);
+      expect(waiting[0]).toEqual({ id: first, room, requester: 'bob', sender: 'alice', sessionId: 's1' });
+      // A share of s1 to bob answers his request for s1 only.
+      const share = { recipient: 'bob', sessionId: 's1', ciphertext: 'ct', signature: 'sg' };
+      await store.insertShares(room, 'alice', [share], { maxPending: 100 });
+      expect((await store.keyRequestsFor('alice', 0)).map((r) => [r.requester, r.sessionId])).toEqual([
+        ['bob', 's2'],
+        ['carol', 's1'],
+      ]);
+      // Another sender cannot acknowledge alice's requests.
+      const ids = (await store.keyRequestsFor('alice', 0)).map((r) => r.id);
+      await store.deleteKeyRequests('mallory', ids);
+      expect(await store.keyRequestsFor('alice', 0)).toHaveLength(2);
+      await store.deleteKeyRequests('alice', [ids[0]!]);
+      expect((await store.keyRequestsFor('alice', 0)).map((r) => r.requester)).toEqual(['carol']);
+      await store.dropPending(room, 'carol');
+      expect(await store.keyRequestsFor('alice', 0)).toEqual([]);
+      // Expired requests are deleted as they are found.
+      await ask('bob', 's3');
+      expect(await store.keyRequestsFor('alice', Date.now() + 1000)).toEqual([]);
+      expect(await store.pendingKeyRequests('bob')).toBe(0);
       await store.ping();
     });
 

@@ -1,11 +1,19 @@
-// POST /api/chat [D1] [D2], key shares [M2], POST /api/disconnect.
+// POST /api/chat [D1] [D2], key shares and key requests [M2], POST /api/disconnect.
 import type { FastifyInstance } from 'fastify';
-import { chatRequest, roomId, sharesAckRequest, sharesRequest } from '@parley/protocol';
+import {
+  chatRequest,
+  keyRequestBody,
+  keyRequestsAckRequest,
+  roomId,
+  sharesAckRequest,
+  sharesRequest,
+} from '@parley/protocol';
 import { z } from 'zod';
 import { AppError } from '../../errors.ts';
 import type { Services } from '../../services.ts';
 import { parse } from '../errors.ts';
 import { caller, requireAuth } from '../auth.ts';
+import { MAX_PENDING_SHARES, SHARE_TTL_MS } from '../../rooms/key-requests.ts';
 
 const SHARES_FRAME = JSON.stringify({ type: 'shares' });
 
@@ -28,23 +36,44 @@ export function chatRoutes(app: FastifyInstance, s: Services): void {
     const user = caller(req).session.user;
     const { id } = parse(z.strictObject({ id: roomId }), req.params, 'path');
     const { shares } = parse(sharesRequest, req.body);
-    if (!(await s.store.membership(id, user))?.role)
-      throw new AppError('NOT_MEMBER', 'you are not a member of this room');
+    const members = new Set((await s.store.members(id)).map((m) => m.user));
+    if (!members.has(user)) throw new AppError('NOT_MEMBER', 'you are not a member of this room');
     const recipients = [...new Set(shares.map((x) => x.recipient))];
-    for (const r of recipients) {
-      if (!(await s.store.membership(id, r))?.role)
-        throw new AppError('NOT_MEMBER', `${r} is not a member of this room`);
-    }
-    await s.store.insertShares(id, user, shares);
-    for (const r of recipients) s.bus.publish(`user:${r}`, { kind: 'frame', frame: SHARES_FRAME });
+    const outsider = recipients.find((r) => !members.has(r));
+    if (outsider !== undefined) throw new AppError('NOT_MEMBER', `${outsider} is not a member of this room`);
+    const skipped = new Set(await s.store.insertShares(id, user, shares, { maxPending: MAX_PENDING_SHARES }));
+    for (const r of recipients)
+      if (!skipped.has(r)) s.bus.publish(`user:${r}`, { kind: 'frame', frame: SHARES_FRAME });
     return reply.code(204).send();
   });
 
-  app.get('/api/shares', auth, async (req) => ({ shares: await s.store.sharesFor(caller(req).session.user) }));
+  app.get('/api/shares', auth, async (req) => ({
+    shares: await s.store.sharesFor(caller(req).session.user, Date.now() - SHARE_TTL_MS),
+  }));
 
   app.post('/api/shares/ack', auth, async (req, reply) => {
     const { ids } = parse(sharesAckRequest, req.body);
     await s.store.deleteShares(caller(req).session.user, ids);
+    return reply.code(204).send();
+  });
+
+  app.post('/api/key-requests', auth, async (req, reply) => {
+    await s.keyRequests.ask(caller(req).session.user, parse(keyRequestBody, req.body));
+    return reply.code(202).send();
+  });
+
+  app.get('/api/key-requests', auth, async (req) => ({
+    requests: (await s.keyRequests.waiting(caller(req).session.user)).map((r) => ({
+      id: r.id,
+      room: r.room,
+      from: r.requester,
+      sessionId: r.sessionId,
+    })),
+  }));
+
+  app.post('/api/key-requests/ack', auth, async (req, reply) => {
+    const { ids } = parse(keyRequestsAckRequest, req.body);
+    await s.keyRequests.done(caller(req).session.user, ids);
     return reply.code(204).send();
   });
 

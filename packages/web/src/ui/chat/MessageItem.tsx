@@ -2,9 +2,13 @@
 // is shown as characters and never parsed as HTML.
 import type { DecryptedMessage, MembershipNotice, MessageStatus } from '@parley/sdk';
 
-/** [M6] Why a message cannot be shown, in words. */
-export const STATUS_WORDS: Record<Exclude<MessageStatus, 'ok'>, string> = {
-  missing_key: "Waiting for this message's key — the sender has been asked to share it.",
+/** [M6] Why a message cannot be shown, in words (a missing key names who was asked for it). */
+export const statusWords = (status: Exclude<MessageStatus, 'ok'>, sender: string): string =>
+  status === 'missing_key'
+    ? `Waiting for the key from ${sender}: this updates by itself when ${sender} is next online.`
+    : STATUS_WORDS[status];
+
+export const STATUS_WORDS: Record<Exclude<MessageStatus, 'ok' | 'missing_key'>, string> = {
   before_join: 'Sent before you joined this room; its key was never shared with you.',
   not_member: 'Rejected: the sender was not a member of this room when this was sent.',
   bad_signature: "The sender's signature does not match: this message may be forged.",
@@ -44,7 +48,7 @@ export function MessageItem({ message, mine }: { message: DecryptedMessage; mine
         <p className="text">{message.text}</p>
       ) : (
         <p className="text status" data-status={message.status}>
-          {STATUS_WORDS[message.status]}
+          {statusWords(message.status, message.sender)}
         </p>
       )}
     </li>

@@ -1,0 +1,132 @@
+/* eslint-disable @typescript-eslint/no-unsafe-return -- the tests rewrite parsed JSON answers */
+// [M2] Keys that heal: a message whose key share the server dropped is read once its sender is next online,
+// live, with no reload. The request waits on the server; the sender's client answers it on its fold.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MemoryKeyStore, type ParleyClient } from '../src/index.ts';
+import { collect, next, registered, sleep, tamperingFetch, testServer } from './helpers.ts';
+
+describe('[M2] key requests wait for the sender', () => {
+  let server: Awaited<ReturnType<typeof testServer>>;
+  let alice: ParleyClient;
+  let bob: ParleyClient;
+  const bobHttp = tamperingFetch();
+  const bobStore = new MemoryKeyStore();
+
+  /** The requests waiting for `user`, as the server holds them (read with the user's own session). */
+  async function waitingFor(store: MemoryKeyStore, user: string) {
+    const token = (await store.get<{ token: string }>(`${user}/session`))!.token;
+    const res = await fetch(`${server.url}/api/key-requests`, { headers: { authorization: `Bearer ${token}` } });
+    return ((await res.json()) as { requests: { room: string; from: string }[] }).requests;
+  }
+
+  /** Bob's client never sees the shares the server hands him next: they are acknowledged and hidden. */
+  function dropBobsShares(): { dropped: number } {
+    const count = { dropped: 0 };
+    bobHttp.hooks.after = async (url, body) => {
+      if (!url.endsWith('/api/shares') || !body?.shares?.length) return body;
+      count.dropped += body.shares.length;
+      const token = (await bobStore.get<{ token: string }>(`${bob.user}/session`))!.token;
+      await fetch(`${server.url}/api/shares/ack`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ ids: body.shares.map((s: { id: number }) => s.id) }),
+      });
+      return { shares: [] };
+    };
+    return count;
+  }
+
+  const aliceStore = new MemoryKeyStore();
+  beforeAll(async () => {
+    server = await testServer();
+    [alice, bob] = await Promise.all([
+      registered(server.url, 'alice', { store: aliceStore }),
+      registered(server.url, 'bob', { fetch: bobHttp.fetch, store: bobStore }),
+    ]);
+    await bob.connect();
+  });
+  afterAll(async () => {
+    await Promise.all([alice?.disconnect(), bob?.disconnect()]);
+    await server?.close();
+  });
+
+  it('a share the server dropped: read live once the sender connects again', async () => {
+    const room = (await alice.createRoom('healing', { members: ['bob'] })).id;
+    const count = dropBobsShares();
+    const shown = next(bob, 'message', (m) => m.room === room);
+    // Alice is offline (never connected): she sends over HTTP and cannot hear bob's request.
+    await alice.send(room, 'worth the wait');
+    expect((await shown).status).toBe('missing_key');
+    bobHttp.hooks.after = undefined;
+    expect(count.dropped).toBe(1);
+    // The request is stored for alice, not lost with the moment.
+    await expect
+      .poll(() => waitingFor(aliceStore, 'alice'))
+      .toEqual([{ room, from: 'bob', sessionId: expect.any(String), id: expect.any(Number) }]);
+
+    const recovered = next(bob, 'recovered', (m) => m.room === room);
+    await alice.connect();
+    expect(await recovered).toMatchObject({ status: 'ok', text: 'worth the wait', sender: 'alice' });
+    await expect.poll(() => waitingFor(aliceStore, 'alice')).toEqual([]);
+    await alice.disconnect();
+  });
+
+  it('a client that never connects (a CLI command) answers with answerKeyRequests', async () => {
+    const room = (await alice.createRoom('by hand', { members: ['bob'] })).id;
+    dropBobsShares();
+    const shown = next(bob, 'message', (m) => m.room === room);
+    await alice.send(room, 'answered by a command');
+    expect((await shown).status).toBe('missing_key');
+    bobHttp.hooks.after = undefined;
+    await expect.poll(async () => (await waitingFor(aliceStore, 'alice')).length).toBe(1);
+    const recovered = next(bob, 'recovered', (m) => m.room === room);
+    expect(await alice.answerKeyRequests()).toBe(1);
+    expect(await recovered).toMatchObject({ status: 'ok', text: 'answered by a command' });
+    expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
+  });
+
+  it('a request for a session the requester may not have is declined: no share, and it is not kept', async () => {
+    const room = (await alice.createRoom('before carol', { members: ['bob'] })).id;
+    await alice.send(room, 'before carol joined');
+    const carolStore = new MemoryKeyStore();
+    const carol = await registered(server.url, 'carol', { store: carolStore });
+    await alice.invite(room, 'carol');
+    // Alice's session predates carol, and alice rotates only when someone leaves: carol gets the current session
+    // from the index she was invited at. A request for a session she was never given — a made-up one — gets
+    // nothing, and the request is dropped once alice has looked at it.
+    const token = (await carolStore.get<{ token: string }>('carol/session'))!.token;
+    const ask = await fetch(`${server.url}/api/key-requests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ room, sender: 'alice', sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' }),
+    });
+    expect(ask.status).toBe(202);
+    const shares = collect(carol, 'recovered');
+    expect(await alice.answerKeyRequests()).toBe(1);
+    expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
+    const carolShares = await fetch(`${server.url}/api/shares`, { headers: { authorization: `Bearer ${token}` } });
+    expect(((await carolShares.json()) as { shares: unknown[] }).shares).toEqual([]);
+    await sleep(50);
+    expect(shares).toEqual([]);
+    await carol.disconnect();
+  });
+
+  it('the server refuses a request from outside the room, and to oneself, with a stable code', async () => {
+    const room = (await alice.createRoom('closed', { members: [] })).id;
+    const token = (await bobStore.get<{ token: string }>('bob/session'))!.token;
+    const ask = (body: unknown) =>
+      fetch(`${server.url}/api/key-requests`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const outside = await ask({ room, sender: 'alice', sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    expect(outside.status).toBe(403);
+    expect(await outside.json()).toMatchObject({ error: { code: 'NOT_MEMBER' } });
+    const self = await ask({ room, sender: 'bob', sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    expect(self.status).toBe(400);
+    expect(await self.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
+    const bad = await ask({ room, sender: 'alice' });
+    expect(bad.status).toBe(400);
+  });
+});
