@@ -2,6 +2,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { HISTORY_VISIBILITIES, type HistoryVisibility } from '@parley/sdk';
 import { CliError } from './errors.ts';
 
 export interface Invocation {
@@ -14,6 +15,8 @@ export interface Invocation {
   help: boolean;
   public: boolean;
   members: string[];
+  /** `create-room --history shared|joined` [R5]; null: not given (the SDK's default, shared). */
+  history: HistoryVisibility | null;
   limit: number | null;
   count: number | null;
   /** `verify USER --safety-number N`: pin only if the current keys give N. */
@@ -28,6 +31,13 @@ function positiveInt(name: string, value: string | undefined): number | null {
   return n;
 }
 
+function historyOption(value: string | undefined): HistoryVisibility | null {
+  if (value === undefined) return null;
+  const known = HISTORY_VISIBILITIES.find((h) => h === value);
+  if (!known) throw new CliError(`--history must be shared or joined, got "${value}"`);
+  return known;
+}
+
 const OPTIONS = {
   server: { type: 'string' },
   user: { type: 'string' },
@@ -36,6 +46,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h', default: false },
   public: { type: 'boolean', default: false },
   member: { type: 'string', multiple: true, default: [] as string[] },
+  history: { type: 'string' },
   limit: { type: 'string' },
   count: { type: 'string' },
   'safety-number': { type: 'string' },
@@ -84,6 +95,7 @@ export function parseInvocation(argv: string[], env: NodeJS.ProcessEnv): Invocat
     help: v.help,
     public: v.public,
     members: v.member,
+    history: historyOption(v.history),
     limit: positiveInt('limit', v.limit),
     count: positiveInt('count', v.count),
     safetyNumber: v['safety-number'] ?? null,
@@ -98,7 +110,9 @@ commands:
   register                      create an account (keys made here) and join "general"
   login | logout | whoami
   rooms                         the rooms you are in
-  create-room NAME [--public] [--member USER]...   prints the new room's id
+  create-room NAME [--public] [--member USER]... [--history shared|joined]
+                                prints the new room's id; --history: may new members read earlier
+                                messages (shared, the default) or only from when they joined
   invite ROOM USER | join ROOM | leave ROOM
   kick ROOM USER                an admin removes USER from ROOM (a new session before the next message)
   promote ROOM USER             an admin makes USER an admin of ROOM

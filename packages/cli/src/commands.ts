@@ -82,8 +82,12 @@ export const commands: Record<string, Command> = {
     }
   }),
   'create-room': withClient(async (c, inv, out) => {
-    const r = await c.createRoom(arg(inv, 0, 'NAME'), { public: inv.public, members: inv.members });
-    out.print(r.id, { id: r.id, name: r.name, public: r.public });
+    const r = await c.createRoom(arg(inv, 0, 'NAME'), {
+      public: inv.public,
+      members: inv.members,
+      history: inv.history ?? 'shared',
+    });
+    out.print(r.id, { id: r.id, name: r.name, public: r.public, history: inv.history ?? 'shared' });
   }),
   invite: withClient(async (c, inv, out) => {
     const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));

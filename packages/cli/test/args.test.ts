@@ -27,5 +27,14 @@ describe('parley arguments', () => {
   it('still refuses an unknown option and a bad value with a message that says which', () => {
     expect(() => parse('rooms', '--bogus')).toThrow(/'--bogus'/);
     expect(() => parse('read', 'room', '--limit', '-5')).toThrow(/--limit must be a positive integer, got "-5"/);
+    expect(() => parse('create-room', 'x', '--history', 'all')).toThrow(
+      /--history must be shared or joined, got "all"/,
+    );
+  });
+
+  it('[R5] --history shared|joined, null when not given', () => {
+    expect(parse('create-room', 'x', '--history', 'joined').history).toBe('joined');
+    expect(parse('create-room', 'x', '--history=shared').history).toBe('shared');
+    expect(parse('create-room', 'x').history).toBeNull();
   });
 });

@@ -267,6 +267,29 @@ describe('parley CLI', () => {
     }
   });
 
+  it('[R5] create-room --history: earlier messages read in a shared room, "sent before you joined" in a joined one', async () => {
+    expect((await run(['--user', 'carol', 'register'])).code).toBe(0);
+    const cases: [string, RegExp][] = [
+      ['shared', / alice✓?: said before carol$/],
+      ['joined', / alice✓?: \[sent before you joined\]$/],
+    ];
+    for (const [history, shown] of cases) {
+      const args = ['create-room', `book-${history}`, '--member', 'bob', '--history', history, '--json'];
+      const created = await run(['--user', 'alice', ...args]);
+      expect(created.code).toBe(0);
+      const { id, history: stated } = JSON.parse(created.stdout);
+      expect(stated).toBe(history);
+      expect((await run(['--user', 'alice', 'send', id, 'said', 'before', 'carol'])).code).toBe(0);
+      expect((await run(['--user', 'alice', 'invite', id, 'carol'])).code).toBe(0);
+      const read = await run(['--user', 'carol', 'read', id]);
+      expect([read.code, read.stdout.trim()]).toEqual([0, expect.stringMatching(shown)]);
+    }
+    expectFailure(
+      await run(['--user', 'alice', 'create-room', 'x', '--history', 'everyone']),
+      /--history must be/,
+    );
+  });
+
   it('[K9] after logout, and in a fresh --home, earlier messages read ok and verification follows the account', async () => {
     const verified = await run(['--user', 'bob', 'verify', 'alice', '--json']);
     expect(verified.code).toBe(0);

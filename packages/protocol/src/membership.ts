@@ -3,7 +3,7 @@
 import { fromB64u, toB64u } from './bytes.ts';
 import { canonical } from './canonical.ts';
 import { rsaSign, rsaVerify } from './crypto/primitives.ts';
-import { PROTOCOL_VERSION, SERVER_ACTOR, type MemberEvent } from './wire.ts';
+import { PROTOCOL_VERSION, SERVER_ACTOR, type HistoryVisibility, type MemberEvent } from './wire.ts';
 
 export type UnsignedMemberEvent = Omit<MemberEvent, 'signature'>;
 
@@ -18,6 +18,8 @@ export const memberBytes = (e: UnsignedMemberEvent): Uint8Array =>
     e.ts,
     e.name ?? '',
     e.public ?? false,
+    // [R5] Signed when present; events from before it was added keep their nine fields (and signatures).
+    ...(e.history === undefined ? [] : [e.history]),
   ]);
 
 export async function signMemberEvent(e: UnsignedMemberEvent, signingKey: CryptoKey): Promise<MemberEvent> {
@@ -36,6 +38,8 @@ export interface RoomState {
   readonly created: boolean;
   readonly name: string;
   readonly public: boolean;
+  /** [R5] From the create event; "joined" when it says nothing. */
+  readonly history: HistoryVisibility;
   readonly members: ReadonlyMap<string, Role>;
   readonly eventIds: ReadonlySet<string>;
 }
@@ -44,6 +48,7 @@ export const EMPTY_ROOM: RoomState = {
   created: false,
   name: '',
   public: false,
+  history: 'joined',
   members: new Map(),
   eventIds: new Set(),
 };
@@ -59,6 +64,7 @@ function ruleError(e: MemberEvent, s: RoomState): string | null {
     return null;
   }
   if (e.type === 'create') return 'the room already exists';
+  if (e.history !== undefined) return 'who reads earlier messages is chosen when the room is created';
   if (s.eventIds.has(e.eventId)) return 'this membership event was already applied (replay)';
   // The server only ever creates a room; if it could be invited or join, it could read every message [R2].
   if (e.actor === SERVER_ACTOR || e.target === SERVER_ACTOR) return 'the server never takes part in membership';
@@ -92,11 +98,12 @@ export function applyMembership(state: RoomState, e: MemberEvent): MembershipRes
   if (error) return { ok: false, error };
   const members = new Map(state.members);
   const eventIds = new Set(state.eventIds).add(e.eventId);
-  let { name, public: isPublic } = state;
+  let { name, public: isPublic, history } = state;
   switch (e.type) {
     case 'create':
       name = e.name ?? '';
       isPublic = e.public ?? false;
+      history = e.history ?? 'joined';
       if (e.actor !== SERVER_ACTOR) members.set(e.actor, 'admin');
       break;
     case 'invite':
@@ -111,5 +118,5 @@ export function applyMembership(state: RoomState, e: MemberEvent): MembershipRes
       members.set(e.target, 'admin');
       break;
   }
-  return { ok: true, state: { created: true, name, public: isPublic, members, eventIds } };
+  return { ok: true, state: { created: true, name, public: isPublic, history, members, eventIds } };
 }

@@ -67,6 +67,10 @@ export const roomName = z
 
 export const MEMBER_TYPES = ['create', 'invite', 'join', 'leave', 'kick', 'promote'] as const;
 export type MemberType = (typeof MEMBER_TYPES)[number];
+/** [R5] Who reads a room's earlier messages: everyone let in ("shared"), or each member from their join. */
+export const HISTORY_VISIBILITIES = ['shared', 'joined'] as const;
+export type HistoryVisibility = (typeof HISTORY_VISIBILITIES)[number];
+
 export const memberEvent = z.strictObject({
   v: version,
   type: z.enum(MEMBER_TYPES),
@@ -77,6 +81,11 @@ export const memberEvent = z.strictObject({
   ts,
   name: roomName.optional(),
   public: z.boolean().optional(),
+  /**
+   * [R5] Create only: whether members read what was said before they joined ("shared") or only from their
+   * join ("joined"). A create event without it is "joined".
+   */
+  history: z.enum(HISTORY_VISIBILITIES).optional(),
   signature,
 });
 export type MemberEvent = z.infer<typeof memberEvent>;
@@ -106,6 +115,11 @@ export const keyShare = z.strictObject({
   sessionId: id16,
   ciphertext: b64u(512),
   signature,
+  /**
+   * [R5] A forwarded share: the session is `owner`'s (who wrote its messages), handed on by the share's sender,
+   * a member of a "shared history" room, to someone they invited. Absent: the session is the sender's own.
+   */
+  owner: userId.optional(),
 });
 export type KeyShare = z.infer<typeof keyShare>;
 export const storedKeyShare = keyShare.extend({ id: z.number().int(), room: roomId, sender: userId });

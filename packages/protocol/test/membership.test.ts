@@ -186,6 +186,8 @@ describe('membership signatures', () => {
       { ts: signed.ts + 1 },
       { name: 'x' },
       { public: true },
+      { history: 'shared' },
+      { history: 'joined' },
     ];
     for (const change of changes) {
       expect(await verifyMemberEvent({ ...signed, ...change }, pair.publicKey), JSON.stringify(change)).toBe(
@@ -194,6 +196,25 @@ describe('membership signatures', () => {
     }
     expect(await verifyMemberEvent({ ...signed, v: 2 } as unknown as MemberEvent, pair.publicKey)).toBe(false);
     expect(signed.room).toBe(ROOM);
+  });
+
+  it('[R5] the history setting is signed with the create event: the server cannot flip it', async () => {
+    const { signature: _, ...unsigned } = memberEvent('create', 'alice', 'alice', { history: 'joined' });
+    const signed = await signMemberEvent(unsigned, pair.privateKey);
+    expect(await verifyMemberEvent(signed, pair.publicKey)).toBe(true);
+    expect(await verifyMemberEvent({ ...signed, history: 'shared' }, pair.publicKey)).toBe(false);
+    const { history: __, ...dropped } = signed;
+    expect(await verifyMemberEvent(dropped, pair.publicKey)).toBe(false);
+  });
+});
+
+describe('[R5] history', () => {
+  it('is set by the create event ("joined" when it says nothing), and by no other event', () => {
+    expect(ok(applyMembership(EMPTY_ROOM, memberEvent('create', 'alice', 'alice'))).history).toBe('joined');
+    const shared = ok(applyMembership(EMPTY_ROOM, memberEvent('create', 'alice', 'alice', { history: 'shared' })));
+    expect(shared.history).toBe('shared');
+    const flip = applyMembership(shared, memberEvent('invite', 'alice', 'bob', { history: 'joined' }));
+    expect(flip).toEqual({ ok: false, error: 'who reads earlier messages is chosen when the room is created' });
   });
 });
 

@@ -64,6 +64,26 @@ describe('sealShare / openShare', () => {
     expect(await bobOpens(share)).toEqual({ ok: true, session: SESSION });
   });
 
+  it('[R5] a forwarded share signs whose session it is: adding, changing or dropping the owner breaks it', async () => {
+    const forwarded = await sealShare({
+      room: ROOM,
+      sender: 'alice',
+      signingKey: aliceSig.privateKey,
+      recipient: 'bob',
+      recipientEncryptionKey: bobEnc.publicKey,
+      session: SESSION,
+      owner: 'carol',
+    });
+    const share = { ...forwarded, room: ROOM, sender: 'alice' };
+    expect(share.owner).toBe('carol');
+    expect(await bobOpens(share)).toEqual({ ok: true, session: SESSION });
+    const bad = { ok: false, reason: 'bad_signature' };
+    expect(await bobOpens({ ...share, owner: 'dave' })).toEqual(bad);
+    const { owner: _, ...dropped } = share;
+    expect(await bobOpens(dropped)).toEqual(bad);
+    expect(await bobOpens({ ...(await aliceToBob()), owner: 'carol' })).toEqual(bad);
+  });
+
   it('[M2] a share addressed to someone else is misaddressed', async () => {
     const share = await aliceToBob();
     const r = await openShare({

@@ -10,6 +10,7 @@ import { ParleyError, isParleyError } from './errors.ts';
 import { Inbound } from './inbound.ts';
 import { Integrity } from './integrity.ts';
 import { KeyRequestAnswers } from './key-requests.ts';
+import { HistoryShares } from './history-shares.ts';
 import { Live } from './live.ts';
 import { Outbound } from './outbound.ts';
 import { Pins } from './pins.ts';
@@ -54,6 +55,7 @@ export function createClient(options: ClientOptions): ParleyClient {
   const rooms = new Rooms(ctx, pins, { retries: Math.ceil(headGraceMs / 250), retryMs: 250 });
   const outbound = new Outbound(ctx, pins, rooms);
   const keyRequests = new KeyRequestAnswers(ctx, outbound);
+  const historyShares = new HistoryShares(ctx, pins, rooms);
   const integrity = new Integrity(ctx, pins, {
     headGraceMs,
   });
@@ -231,7 +233,15 @@ export function createClient(options: ClientOptions): ParleyClient {
       const me = ctx.me().user;
       return rooms.create([me, other].sort().join(' & '), { members: [other] });
     },
-    invite: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'invite', normalizeUser(user)),
+    invite: async (room, user) => {
+      const id = (await rooms.resolve(room)).id;
+      const invitee = normalizeUser(user);
+      await rooms.act(id, 'invite', invitee);
+      // [R5] In a "shared history" room, the earlier messages become readable to the newcomer: the shares
+      // still waiting for this device first, so that everything it may read is handed on.
+      await inbound.fetchShares();
+      await historyShares.forward(id, invitee);
+    },
     join: async (room) => rooms.act((await rooms.resolve(room, true)).id, 'join', ctx.me().user),
     leave: async (room) => {
       const id = (await rooms.resolve(room)).id;

@@ -61,6 +61,18 @@ export class IdbStore implements KeyStore {
     await this.#run('readwrite', (s) => s.delete(IDBKeyRange.bound(prefix, `${prefix}\uffff`)));
   }
 
+  async list<T>(prefix: string): Promise<[string, T][]> {
+    const range = IDBKeyRange.bound(prefix, `${prefix}\uffff`);
+    let keys!: IDBRequest<IDBValidKey[]>;
+    // Both reads in one transaction, which sees one state of the store: the keys and values pair up.
+    const values = await this.#run('readonly', (s) => {
+      keys = s.getAllKeys(range);
+      return s.getAll(range);
+    });
+    // Keys here are only ever the strings set() wrote.
+    return keys.result.map((key, i) => [key as string, values[i] as T]);
+  }
+
   /** Logout: empties the store, closes the connection and deletes the database itself. */
   async clear(): Promise<void> {
     await this.#run('readwrite', (s) => s.clear());

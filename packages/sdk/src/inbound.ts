@@ -8,6 +8,7 @@ import {
   openShare,
   toB64u,
   messageSignatureInput,
+  type HistoryVisibility,
   type RoomEvent,
   type SessionShare,
 } from '@parley/protocol';
@@ -139,10 +140,13 @@ export class Inbound {
     const opened = await this.queue.run(async () => {
       const me = this.ctx.me();
       const out: { room: string; sender: string; session: SessionShare }[] = [];
-      const everMembers = await this.everMembers(shares);
+      const rooms = await this.verifiedRooms(shares);
       for (const share of shares) {
+        const room = rooms.get(share.room);
         // [M6] A share from someone the verified log never let into the room is ignored.
-        if (everMembers.get(share.room)?.has(share.sender) === false) continue;
+        if (room?.everMember.get(share.sender) === false) continue;
+        // [R5] A forwarded share is kept only where the verified create event says history is shared.
+        if (share.owner !== undefined && room?.history !== 'shared') continue;
         const keys = await this.pins.keys(share.sender);
         if (!keys) continue;
         const r = await openShare({
@@ -151,7 +155,7 @@ export class Inbound {
           myEncryptionKey: me.encryption,
           senderSigningKey: keys.signing,
         });
-        if (r.ok) out.push({ room: share.room, sender: share.sender, session: r.session });
+        if (r.ok) out.push({ room: share.room, sender: share.owner ?? share.sender, session: r.session });
       }
       await this.keep(out);
       return out;
@@ -166,18 +170,22 @@ export class Inbound {
   }
 
   /**
-   * Per room of these shares, whether each sender was ever a member by the verified fold [R4]; a room whose log
-   * cannot be verified now is left out (its shares are kept: their senders' messages are judged when read).
+   * Per room of these shares, by the verified fold [R4]: whether each sender was ever a member, and who reads
+   * earlier messages [R5]. A room whose log cannot be verified now is left out: its own shares are kept (their
+   * senders' messages are judged when read), forwarded ones are not.
    */
-  private async everMembers(
+  private async verifiedRooms(
     shares: readonly { room: string; sender: string }[],
-  ): Promise<Map<string, Map<string, boolean>>> {
-    const out = new Map<string, Map<string, boolean>>();
+  ): Promise<Map<string, { everMember: Map<string, boolean>; history: HistoryVisibility }>> {
+    const out = new Map<string, { everMember: Map<string, boolean>; history: HistoryVisibility }>();
     for (const room of new Set(shares.map((s) => s.room))) {
       const fold = await this.rooms.fold(room, undefined, { waitForHead: false }).catch(() => null);
       if (!fold) continue;
       const senders = shares.filter((s) => s.room === room).map((s) => s.sender);
-      out.set(room, new Map(senders.map((u) => [u, fold.periods.has(u)])));
+      out.set(room, {
+        everMember: new Map(senders.map((u) => [u, fold.periods.has(u)])),
+        history: fold.state.history,
+      });
     }
     return out;
   }
@@ -352,13 +360,18 @@ export class Inbound {
     return new Set(senders.filter((_, i) => flags[i]));
   }
 
-  /** before_join when the message predates this user's membership (or the share they got), else missing_key. */
+  /**
+   * before_join when the message predates this user's membership (or the share they got) in a room whose
+   * history is "joined"; else missing_key, and the key is asked for: in a "shared" room [R5] the earlier keys
+   * come from the inviter or, asked, from their sender.
+   */
   private async whyNoKey(ev: MessageEvent, s: InboundSession | undefined): Promise<MessageStatus> {
-    if (s) return 'before_join';
     // A log that cannot be verified [R4] cannot say when this user joined: the key is asked for all the same.
     const fold = await this.rooms.fold(ev.room, ev.seq, { waitForHead: false }).catch(() => null);
+    const shared = fold?.state.history === 'shared';
+    if (s && !shared) return 'before_join';
     const since = fold?.since.get(this.ctx.me().user);
-    if (since !== undefined && ev.seq < since) return 'before_join';
+    if (!shared && since !== undefined && ev.seq < since) return 'before_join';
     const id = `${ev.room}|${ev.sender}|${ev.content.sessionId}`;
     if (!this.requested.has(id) && this.requestKey(ev.room, ev.sender, ev.content.sessionId))
       this.requested.add(id);

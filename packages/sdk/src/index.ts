@@ -9,3 +9,4 @@ export { connectUrl } from './connection.ts';
 export { MAX_RATCHET_STEPS } from './inbound.ts';
 export { integritySentence, vaultSentence } from './integrity-words.ts';
 export type * from './types.ts';
+export { HISTORY_VISIBILITIES, type HistoryVisibility } from '@parley/protocol';

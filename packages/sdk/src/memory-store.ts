@@ -24,6 +24,11 @@ export class MemoryKeyStore implements KeyStore {
     for (const key of [...this.map.keys()]) if (key.startsWith(prefix)) this.map.delete(key);
     return Promise.resolve();
   }
+  list<T>(prefix: string): Promise<[string, T][]> {
+    return Promise.resolve(
+      [...this.map].filter(([key]) => key.startsWith(prefix)).map(([key, value]) => [key, value as T]),
+    );
+  }
   clear(): Promise<void> {
     this.map.clear();
     return Promise.resolve();

@@ -58,6 +58,16 @@ export class FileKeyStore implements KeyStore {
     await Promise.all(doomed.map((n) => rm(join(this.dir, n), { force: true })));
   }
 
+  async list<T>(prefix: string): Promise<[string, T][]> {
+    const start = FileKeyStore.encode(prefix);
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const keys = names
+      .filter((n) => n.endsWith('.json') && n.startsWith(start))
+      .map((n) => decodeURIComponent(n.slice(0, -'.json'.length)));
+    const values = await Promise.all(keys.map((key) => this.get<T>(key)));
+    return keys.flatMap((key, i) => (values[i] === undefined ? [] : [[key, values[i]] as [string, T]]));
+  }
+
   async clear(): Promise<void> {
     const names = await readdir(this.dir).catch(() => [] as string[]);
     await Promise.all(names.filter((n) => n.endsWith('.json')).map((n) => rm(join(this.dir, n), { force: true })));

@@ -91,19 +91,22 @@ export class Outbound {
   /**
    * Answers a key_request, to a member of the client's own fold only: the current session (from the index
    * the requester first got, or now for a newcomer), or one of the last few rotated-out sessions, which goes
-   * only to a member who had been given it already — never to someone who joined after it ended [M3].
+   * only to a member who had been given it already — never to someone who joined after it ended [M3]. In a
+   * room whose history is "shared" [R5], any current member gets either, from its first message.
    */
   reshare(room: string, requester: string, sessionId: string): Promise<void> {
     return this.queue.run(async () => {
       if (requester === this.ctx.me().user) return;
       const current = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
       const past = (await this.ctx.store.get<OutboundSession[]>(storeKey.outboundPast(room))) ?? [];
-      const old = past.find((p) => p.sessionId === sessionId);
-      if (current?.sessionId !== sessionId && !(old && requester in old.shared)) return;
-      const members = (await this.rooms.fold(room)).state.members;
-      if (!members.has(requester)) return;
-      if (current?.sessionId === sessionId) await this.shareWith(room, current, [requester]);
-      else if (old) await this.postShares(room, old, [requester]);
+      const session = current?.sessionId === sessionId ? current : past.find((p) => p.sessionId === sessionId);
+      if (!session) return;
+      const { state } = await this.rooms.fold(room);
+      if (!state.members.has(requester)) return;
+      const fromStart = state.history === 'shared';
+      if (session !== current && !fromStart && !(requester in session.shared)) return;
+      if (session === current) await this.shareWith(room, session, [requester], fromStart);
+      else await this.postShares(room, session, [requester], fromStart);
     });
   }
 
@@ -143,15 +146,17 @@ export class Outbound {
   }
 
   /** Shares the current session and saves who now holds it. */
-  private async shareWith(room: string, s: OutboundSession, recipients: string[]): Promise<void> {
-    if (await this.postShares(room, s, recipients)) await this.ctx.store.set(storeKey.outbound(room), s);
+  private async shareWith(room: string, s: OutboundSession, recipients: string[], fromStart = false) {
+    if (await this.postShares(room, s, recipients, fromStart))
+      await this.ctx.store.set(storeKey.outbound(room), s);
   }
 
   /**
    * Seals the session to each recipient at the index they first got (now, for a newcomer) [M2] [M3];
-   * records them in `s.shared` once their chunk is stored. False when nothing was sent.
+   * records them in `s.shared` once their chunk is stored. `fromStart`: from index 0, for a "shared history"
+   * room [R5]. False when nothing was sent.
    */
-  private async postShares(room: string, s: OutboundSession, recipients: string[]): Promise<boolean> {
+  private async postShares(room: string, s: OutboundSession, recipients: string[], fromStart = false) {
     const me = this.ctx.me();
     let sent = false;
     // In chunks: each POST stays under the server's body limit, and a large room's shares are sealed a chunk
@@ -162,7 +167,7 @@ export class Outbound {
         chunk.map(async (recipient): Promise<KeyShare | null> => {
           const keys = await this.pins.keys(recipient);
           if (!keys) return null;
-          const index = s.shared[recipient] ?? s.index;
+          const index = fromStart ? 0 : (s.shared[recipient] ?? s.index);
           const chainKey =
             index === s.index ? fromB64u(s.chainKey) : await ratchetTo(fromB64u(s.chainKey0), 0, index);
           return sealShare({
@@ -178,7 +183,8 @@ export class Outbound {
       const shares = sealed.filter((x): x is KeyShare => x !== null);
       if (shares.length === 0) continue;
       await this.ctx.api.send('POST', `/api/rooms/${encodeURIComponent(room)}/shares`, { shares });
-      for (const share of shares) s.shared[share.recipient] = s.shared[share.recipient] ?? s.index;
+      const first = fromStart ? 0 : s.index;
+      for (const share of shares) s.shared[share.recipient] = Math.min(s.shared[share.recipient] ?? first, first);
       sent = true;
     }
     return sent;

@@ -19,6 +19,7 @@ import {
   roomsResponse,
   signMemberEvent,
   verifyMemberEvent,
+  type HistoryVisibility,
   type MemberEvent,
   type MemberType,
   type RoomEvent,
@@ -149,12 +150,22 @@ export class Rooms {
     return this.known.get(idOrName) ?? this.resolve(idOrName);
   }
 
-  async create(name: string, opts: { public?: boolean; members?: string[] } = {}): Promise<RoomSummary> {
+  async create(
+    name: string,
+    opts: { public?: boolean; members?: string[]; history?: HistoryVisibility } = {},
+  ): Promise<RoomSummary> {
     const me = this.ctx.me();
     const named = parseWith(roomName, name);
     if (!named.ok) throw new ParleyError('INVALID_INPUT', `room name ${named.error}`);
     const room = randomId();
-    const create = await this.sign({ type: 'create', room, target: me.user, name, public: opts.public ?? false });
+    const create = await this.sign({
+      type: 'create',
+      room,
+      target: me.user,
+      name,
+      public: opts.public ?? false,
+      history: opts.history ?? 'shared',
+    });
     const targets = [...new Set((opts.members ?? []).map(normalizeUser))].filter((u) => u !== me.user);
     for (const t of targets) await this.requireUser(t);
     const invites = await Promise.all(targets.map((target) => this.sign({ type: 'invite', room, target })));
@@ -313,7 +324,14 @@ export class Rooms {
     if (!(await this.pins.keys(user))) throw new ParleyError('NOT_FOUND', `no such user: ${user}`, 404);
   }
 
-  private sign(o: { type: MemberType; room: string; target: string; name?: string; public?: boolean }) {
+  private sign(o: {
+    type: MemberType;
+    room: string;
+    target: string;
+    name?: string;
+    public?: boolean;
+    history?: HistoryVisibility;
+  }) {
     const me = this.ctx.me();
     const unsigned = { v: PROTOCOL_VERSION, ...o, actor: me.user, eventId: randomId(), ts: Date.now() };
     return signMemberEvent(unsigned, me.signing);

@@ -68,6 +68,16 @@ export class SignedInStore implements KeyStore {
     return this.#write((user) => this.inner.deletePrefix(this.#key(user, prefix)));
   }
 
+  async list<T>(prefix: string): Promise<[string, T][]> {
+    const user = this.#user;
+    if (user === null) return [];
+    const own = this.#key(user, '');
+    return (await this.inner.list<T>(this.#key(user, prefix))).map(([key, value]) => [
+      key.slice(own.length),
+      value,
+    ]);
+  }
+
   /** Logout: nothing is written from now on, and what was written before (or is being written) is wiped. */
   async clear(): Promise<void> {
     this.close();

@@ -1,5 +1,5 @@
 // The SDK's public shape: what the web client and the CLI program against. Implemented by createClient().
-import type { Role } from '@parley/protocol';
+import type { HistoryVisibility, Role } from '@parley/protocol';
 
 /** Where the SDK keeps session, keys, pins and ratchet state. memory | IndexedDB (browser) | file (CLI). */
 export interface KeyStore {
@@ -15,6 +15,8 @@ export interface KeyStore {
   delete(key: string): Promise<void>;
   /** Deletes every value whose key starts with `prefix` (a room's sessions, once the user is out of it). */
   deletePrefix(prefix: string): Promise<void>;
+  /** Every key that starts with `prefix`, with its value (a room's sessions, to hand on to a newcomer [R5]). */
+  list<T>(prefix: string): Promise<[key: string, value: T][]>;
   /** Logout wipes everything. */
   clear(): Promise<void>;
 }
@@ -212,7 +214,15 @@ export interface ParleyClient {
   publicRooms(): Promise<RoomSummary[]>;
   /** ROOM is an id or the name of a room the user is in (or a public room, for join). */
   resolveRoom(idOrName: string): Promise<RoomSummary>;
-  createRoom(name: string, opts?: { public?: boolean; members?: string[] }): Promise<RoomSummary>;
+  /**
+   * `history` [R5], signed in the create event: "shared" (the default, as in Slack) lets members read what was
+   * said before they joined (whoever invites them hands on the room's earlier keys); "joined" shows those
+   * messages as `before_join`.
+   */
+  createRoom(
+    name: string,
+    opts?: { public?: boolean; members?: string[]; history?: HistoryVisibility },
+  ): Promise<RoomSummary>;
   directMessage(user: string): Promise<RoomSummary>;
   invite(room: string, user: string): Promise<void>;
   join(room: string): Promise<void>;

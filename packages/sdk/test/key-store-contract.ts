@@ -29,12 +29,22 @@ export async function keyStoreContract(store: KeyStore): Promise<string[]> {
     ['in:r2:alice:s4', 4],
     ['in:r1', 5],
   ]);
+  const listed = (await store.list<number>('in:r1:')).sort(([a], [b]) => (a < b ? -1 : 1));
+  if (
+    JSON.stringify(listed) !==
+    JSON.stringify([
+      ['in:r1:alice:s1', 1],
+      ['in:r1:bob:s2', 2],
+    ])
+  )
+    broken.push('list gives exactly the keys with the prefix, with their values');
   await store.deletePrefix('in:r1:');
   await expect('in:r1:alice:s1', undefined, 'deletePrefix forgets every key with the prefix');
   await expect('in:r1:bob:s2', undefined, 'deletePrefix forgets every key with the prefix (second)');
   await expect('in:r10:alice:s3', 3, 'deletePrefix keeps a key that only shares part of the prefix');
   await expect('in:r2:alice:s4', 4, 'deletePrefix keeps other keys');
   await expect('in:r1', 5, 'deletePrefix keeps a key that is shorter than the prefix');
+  if ((await store.list('in:r1:')).length !== 0) broken.push('list gives nothing once deletePrefix ran');
   await store.clear();
   await expect('b', undefined, 'clear forgets what setMany wrote');
   return broken;

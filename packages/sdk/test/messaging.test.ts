@@ -48,8 +48,8 @@ describe('messaging between real clients', () => {
     await expect(carol.resolveRoom(room.id)).rejects.toMatchObject({ code: 'UNKNOWN_ROOM' });
   });
 
-  it('[M3] a new member gets the current session from the point they joined: before_join for earlier', async () => {
-    const room = await alice.createRoom('later');
+  it('[M3] [R5] in a "joined" room a new member gets the current session from the point they joined: before_join for earlier', async () => {
+    const room = await alice.createRoom('later', { history: 'joined' });
     await alice.send(room.id, 'before bob');
     await alice.invite(room.id, 'bob');
     await alice.send(room.id, 'after bob');

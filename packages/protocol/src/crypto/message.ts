@@ -148,6 +148,7 @@ export const shareBytes = (s: {
   sender: string;
   recipient: string;
   ciphertext: string;
+  owner?: string | undefined;
 }) =>
   canonical('share', [
     PROTOCOL_VERSION,
@@ -156,6 +157,8 @@ export const shareBytes = (s: {
     s.sender,
     s.recipient,
     fromB64u(s.ciphertext),
+    // [R5] A forwarded share signs whose session it is; a share of one's own keeps its six fields.
+    ...(s.owner === undefined ? [] : [s.owner]),
   ]);
 
 export async function sealShare(o: {
@@ -165,12 +168,16 @@ export async function sealShare(o: {
   recipient: string;
   recipientEncryptionKey: CryptoKey;
   session: SessionShare;
+  /** [R5] Set when forwarding someone else's session (never the sender itself). */
+  owner?: string;
 }): Promise<KeyShare> {
   if (o.session.chainKey.length !== 32) throw new RangeError('chainKey must be 32 bytes');
+  if (o.owner === o.sender) throw new RangeError("a share of one's own session has no owner");
   const index = new Uint8Array(4);
   new DataView(index.buffer).setUint32(0, o.session.index);
   const payload = concatBytes(fromB64u(o.session.sessionId), index, o.session.chainKey);
   const ciphertext = toB64u(await rsaEncrypt(o.recipientEncryptionKey, payload));
+  const owner = o.owner === undefined ? {} : { owner: o.owner };
   const sig = await rsaSign(
     o.signingKey,
     shareBytes({
@@ -179,9 +186,10 @@ export async function sealShare(o: {
       sender: o.sender,
       recipient: o.recipient,
       ciphertext,
+      ...owner,
     }),
   );
-  return { recipient: o.recipient, sessionId: o.session.sessionId, ciphertext, signature: toB64u(sig) };
+  return { recipient: o.recipient, sessionId: o.session.sessionId, ciphertext, signature: toB64u(sig), ...owner };
 }
 
 export type OpenShareResult =

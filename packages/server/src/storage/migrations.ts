@@ -189,6 +189,13 @@ const keyRequests = (caps: Capabilities): Migration => ({
   },
 });
 
+/** [R5] A forwarded share names whose session it is (null: the sender's own). */
+const shareOwner: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema.alterTable('shares').addColumn('owner', 'text').execute();
+  },
+};
+
 /** Safe to run from several processes at once: Kysely's Migrator takes a lock (advisory on PostgreSQL). */
 export async function migrate(db: Kysely<unknown>, caps: Capabilities): Promise<void> {
   const all = {
@@ -198,6 +205,7 @@ export async function migrate(db: Kysely<unknown>, caps: Capabilities): Promise<
     '004_partial_event_id_index': partialEventIdIndex,
     '005_vault': vault,
     '006_key_requests': keyRequests(caps),
+    '007_share_owner': shareOwner,
   };
   const migrator = new Migrator({ db, provider: { getMigrations: () => Promise.resolve(all) } });
   const { error } = await migrator.migrateToLatest();

@@ -44,6 +44,7 @@ export async function insertShares(
           session_id: s.sessionId,
           ciphertext: s.ciphertext,
           signature: s.signature,
+          owner: s.owner ?? null,
           created_at: now,
         })),
       )
@@ -77,6 +78,7 @@ export async function sharesFor(db: Db, recipient: string, since: number): Promi
     sessionId: r.session_id,
     ciphertext: r.ciphertext,
     signature: r.signature,
+    ...(r.owner === null ? {} : { owner: r.owner }),
   }));
 }
 

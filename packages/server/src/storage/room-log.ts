@@ -202,6 +202,8 @@ async function partialState(trx: Trx, e: MemberEvent): Promise<RoomState | undef
     created: true,
     name: room.name,
     public: Boolean(room.is_public),
+    // [R5] Who reads earlier messages decides nothing the server enforces: the clients' shares carry it.
+    history: 'joined',
     members: new Map(rows.map((r) => [r.user_id, r.role as Role])),
     eventIds: new Set(seen ? [e.eventId] : []),
   };

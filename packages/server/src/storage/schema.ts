@@ -68,6 +68,7 @@ export interface Database {
     session_id: string;
     ciphertext: string;
     signature: string;
+    owner: string | null;
     created_at: number;
   };
   key_requests: {

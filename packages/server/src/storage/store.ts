@@ -71,6 +71,8 @@ export interface StoredShare {
   sessionId: string;
   ciphertext: string;
   signature: string;
+  /** [R5] Set on a forwarded share: whose session it is. */
+  owner?: string;
 }
 
 /** [M2] A member's request for a session it lacks, waiting for the session's sender. */

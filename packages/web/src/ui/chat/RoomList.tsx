@@ -1,7 +1,8 @@
 // The room list: a navigation landmark named "Rooms", unread counts, and the two ways to start talking.
-import type { ParleyClient, RoomSummary } from '@parley/sdk';
+import type { HistoryVisibility, ParleyClient, RoomSummary } from '@parley/sdk';
 import type { ChatState } from '../state/chat-state.ts';
 import type { ChatActions } from '../state/use-chat.ts';
+import { CreateRoomForm } from './CreateRoomForm.tsx';
 import { InlineForm } from './InlineForm.tsx';
 
 interface Props {
@@ -62,9 +63,9 @@ function RoomLink({ room, state, onOpen }: { room: RoomSummary; state: ChatState
 }
 
 export function RoomList({ client, state, actions, onError }: Props) {
-  async function createRoom(name: string) {
+  async function createRoom(name: string, history: HistoryVisibility) {
     try {
-      const room = await client.createRoom(name);
+      const room = await client.createRoom(name, { history });
       await actions.refreshRooms();
       actions.open(room.id);
     } catch (e) {
@@ -88,7 +89,7 @@ export function RoomList({ client, state, actions, onError }: Props) {
           <RoomLink key={room.id} room={room} state={state} onOpen={() => actions.open(room.id)} />
         ))}
       </ul>
-      <InlineForm label="New room name" button="Create room" onSubmit={createRoom} />
+      <CreateRoomForm onSubmit={createRoom} />
       <InlineForm label="Start a direct chat with" button="Start chat" onSubmit={directMessage} />
     </nav>
   );
