@@ -10,7 +10,7 @@ import { createClient, MemoryKeyStore, type ParleyClient } from '@parley/sdk';
 import { nodeWebSocket } from '@parley/sdk/node';
 
 const root = path.resolve(import.meta.dirname, '..');
-const PASSWORDS = { alice: 'Zanzibar-alice-passphrase-7731', bob: 'Quixotic-bob-passphrase-4410' };
+const PASSWORDS = { alice: 'Zanzibar-first-passphrase-7731', bob: 'Quixotic-second-passphrase-4410' };
 const SECRETS = ['the vault code is OCTOPUS-5521', 'meet at the HARBOUR-LIGHTHOUSE at nine'];
 
 let dataDir: string;

@@ -28,6 +28,7 @@ import {
 } from '@parley/protocol';
 import { badResponse, type Api, type ApiSession } from './api.ts';
 import { storeKey, type Ctx, type Me } from './context.ts';
+import { passwordProblem } from './password-policy.ts';
 import { ParleyError, isParleyError } from './errors.ts';
 import type { Pins } from './pins.ts';
 import type { Vault } from './vault.ts';
@@ -48,27 +49,10 @@ interface StoredAccount {
   vault: CryptoKey | string;
 }
 
-export const MIN_PASSWORD_LENGTH = 8;
-const COMMON_PASSWORDS = new Set([
-  'password',
-  '12345678',
-  '123456789',
-  'qwertyui',
-  'iloveyou',
-  'password1',
-  'abcd1234',
-]);
-
-export function checkPassword(password: string): void {
-  if (password.length < MIN_PASSWORD_LENGTH) {
-    throw new ParleyError(
-      'INVALID_INPUT',
-      `password too short: at least ${MIN_PASSWORD_LENGTH} characters (15 recommended)`,
-    );
-  }
-  if (COMMON_PASSWORDS.has(password.toLowerCase())) {
-    throw new ParleyError('INVALID_INPUT', 'this password is too common: choose another');
-  }
+/** Refuses a new password the policy refuses (password-policy.ts), before anything is derived from it. */
+export function checkPassword(password: string, username: string): void {
+  const problem = passwordProblem(password, username);
+  if (problem) throw new ParleyError('INVALID_INPUT', problem);
 }
 
 /**
@@ -111,7 +95,7 @@ export class Account {
 
   async register(username: string, password: string, progress: Progress): Promise<void> {
     const user = normalizeUser(username);
-    checkPassword(password);
+    checkPassword(password, user);
     progress('Generating keys');
     const pairs = await generateUserKeyPairs();
     progress('Deriving key');
@@ -193,7 +177,7 @@ export class Account {
   /** [K5] re-wraps both private keys under the new password; the server ends the other sessions. */
   async changePassword(current: string, next: string): Promise<void> {
     const me = this.ctx.me();
-    checkPassword(next);
+    checkPassword(next, me.user);
     const pre = await fetchPrelogin(this.ctx.api, me.user);
     const cur = await deriveAccountSecrets(current, fromB64u(pre.salt), pre.kdf);
     const opened = await openAccountKeys(me.user, me.bundle, cur.wrapKey, true);

@@ -89,7 +89,10 @@ export function createClient(options: ClientOptions): ParleyClient {
     resume: () => resumeMap(),
     onFrame: (frame) => void frames.run(() => handleFrame(frame)).catch(() => undefined),
     onRefused: (raw) => void frames.run(() => Promise.resolve(live.refused(raw))),
-    onState: (state: ConnectionState) => emitter.emit('connection', state),
+    onState: (state: ConnectionState) => {
+      if (state !== 'online') rooms.offline();
+      emitter.emit('connection', state);
+    },
   });
 
   async function resumeMap(): Promise<Record<string, number>> {
@@ -143,7 +146,8 @@ export function createClient(options: ClientOptions): ParleyClient {
   }
 
   async function send(room: string, text: string): Promise<{ seq: number }> {
-    const r = await rooms.resolve(room);
+    // A room id the last list gave needs no request; a name is looked up.
+    const r = await rooms.resolveCached(room);
     const envelope = await outbound.prepare(r.id, text);
     try {
       return await deliver(envelope);
@@ -153,7 +157,7 @@ export function createClient(options: ClientOptions): ParleyClient {
       // more, under the same counter.
       if (!isParleyError(e, 'MEMBERSHIP_CHANGED')) throw e;
       await outbound.unsent(r.id, envelope);
-      return deliver(await outbound.prepare(r.id, text));
+      return deliver(await outbound.prepare(r.id, text, { fresh: true }));
     }
   }
 
@@ -238,9 +242,10 @@ export function createClient(options: ClientOptions): ParleyClient {
       const invitee = normalizeUser(user);
       await rooms.act(id, 'invite', invitee);
       // [R5] In a "shared history" room, the earlier messages become readable to the newcomer: the shares
-      // still waiting for this device first, so that everything it may read is handed on.
-      await inbound.fetchShares();
-      await historyShares.forward(id, invitee);
+      // still waiting for this device first, so that everything it may read is handed on. The invite itself
+      // is done: if handing on fails, the newcomer's key requests reach the senders instead.
+      await inbound.fetchShares().catch(() => undefined);
+      await historyShares.forward(id, invitee).catch(() => 0);
     },
     join: async (room) => rooms.act((await rooms.resolve(room, true)).id, 'join', ctx.me().user),
     leave: async (room) => {
@@ -258,7 +263,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     markRead: (room, seq) => timeline.markRead(room, seq),
     unread: () => timeline.unread(),
     typing: (room) =>
-      void rooms.resolve(room).then(
+      void rooms.resolveCached(room).then(
         (r) => connection.send({ type: 'typing', room: r.id }),
         () => undefined,
       ),

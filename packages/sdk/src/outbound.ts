@@ -46,11 +46,15 @@ export class Outbound {
     private readonly rooms: Rooms,
   ) {}
 
-  /** Encrypts and signs the next message of the room; the ratchet and counter are saved before it leaves. */
-  prepare(room: string, text: string, now = Date.now()): Promise<Envelope> {
+  /**
+   * Encrypts and signs the next message of the room; the ratchet and counter are saved before it leaves.
+   * `fresh`: read the room's log first even when the live fold is current (the server said it is not [M11]).
+   */
+  prepare(room: string, text: string, o: { fresh?: boolean; now?: number } = {}): Promise<Envelope> {
+    const now = o.now ?? Date.now();
     return this.queue.run(async () => {
       const me = this.ctx.me();
-      const fold = await this.rooms.fold(room);
+      const fold = o.fresh ? await this.rooms.fold(room) : await this.rooms.foldForSend(room);
       const members = fold.state.members;
       if (!members.has(me.user)) throw new ParleyError('NOT_MEMBER', 'not a member of this room');
       let s = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));

@@ -80,6 +80,8 @@ export function wasMemberAt(fold: Fold, user: string, seq: number): boolean {
 
 export class Rooms {
   private readonly folds = new Map<string, Fold>();
+  /** The newest seq of each room seen live since the connection came up (cleared when it goes down). */
+  private readonly live = new Map<string, number>();
   /** The rooms of the last list(), by id. */
   private known = new Map<string, RoomSummary>();
   private readonly queue = new SerialQueue();
@@ -238,11 +240,34 @@ export class Rooms {
   }
 
   /**
+   * The fold a send uses. While the connection is up and the fold holds every event of the room seen live since
+   * (messages linked by the chain, membership events folded from history), it is current: no request. Else it
+   * is read like any fold. A membership change still in flight when the message leaves is caught by the server,
+   * which refuses a message whose `memberSeq` is older than the room's latest membership event [M11]: the
+   * sender then folds again with `fold()` and resends, so no key ever goes to someone out of the room.
+   */
+  async foldForSend(room: string): Promise<Fold> {
+    // In the queue: a fold being read now is finished first.
+    const current = await this.queue.run(() => {
+      const fold = this.folds.get(room);
+      const seen = this.live.get(room);
+      return Promise.resolve(fold && seen !== undefined && fold.seq >= seen ? fold : null);
+    });
+    return current ?? this.fold(room);
+  }
+
+  /** The connection went down: what arrives next is a replay, and no fold is current until it is seen again. */
+  offline(): void {
+    this.live.clear();
+  }
+
+  /**
    * A live event. A message that links to the chain folded so far is taken at once (it changes no membership);
    * a membership event is folded only from history, where a head vouches for it, and is remembered so that
    * history must show it the same. Describes it when it is a membership event.
    */
   async observe(ev: RoomEvent): Promise<MembershipNotice | null> {
+    this.live.set(ev.room, Math.max(ev.seq, this.live.get(ev.room) ?? 0));
     const fold = this.folds.get(ev.room);
     if (ev.kind === 'message') {
       if (fold) await this.queue.run(() => this.takeLinked(fold, ev));

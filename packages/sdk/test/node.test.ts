@@ -45,4 +45,16 @@ describe('client edges', () => {
     const c = createClient({ server: 'http://127.0.0.1:9', store: new MemoryKeyStore() });
     await expect(c.register('alice', 'short')).rejects.toMatchObject({ code: 'INVALID_INPUT' });
   });
+
+  it('one password policy for every client: common passwords, the username, one repeated character', async () => {
+    // Nothing is sent: the server at port 9 is never reached (UNREACHABLE would say it was tried).
+    const c = createClient({ server: 'http://127.0.0.1:9', store: new MemoryKeyStore() });
+    const refused = async (password: string, why: RegExp) =>
+      expect(c.register('alice', password)).rejects.toMatchObject({ code: 'INVALID_INPUT', message: why });
+    await refused('qwertyuiop', /most common/);
+    await refused('Sunshine1', /most common/);
+    await refused('alice-in-wonderland', /username/);
+    await refused('aaaaaaaaaaaa', /repeat/);
+    await refused('x'.repeat(257), /at most 256/);
+  });
 });

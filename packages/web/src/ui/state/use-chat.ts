@@ -6,6 +6,25 @@ import { chatReducer, initialChatState, timelineOf, TYPING_SHOWN_MS } from './ch
 import type { ChatAction, ChatState } from './chat-state.ts';
 
 export const HISTORY_PAGE = 50;
+/** How long a sent message may take to come back over the socket before it is read from history instead. */
+const ECHO_WAIT_MS = 3_000;
+
+/** Whether the message at `seq` of `room` reaches the timeline (live) within `ms`. */
+function arrives(client: ParleyClient, has: () => boolean, room: string, seq: number, ms: number) {
+  return new Promise<boolean>((resolve) => {
+    if (has()) return resolve(true);
+    const timer = setTimeout(() => {
+      off();
+      resolve(has());
+    }, ms);
+    const off = client.on('message', (m) => {
+      if (m.room !== room || m.seq !== seq) return;
+      clearTimeout(timer);
+      off();
+      resolve(true);
+    });
+  });
+}
 
 export interface ChatActions {
   open(room: string): void;
@@ -108,13 +127,16 @@ export function useChat(client: ParleyClient, onError: (e: unknown) => void): [C
       loadOlder,
       async send(room, text) {
         const { seq } = await client.send(room, text);
-        // The fan-out normally brings our own message back; if it has not arrived yet, read it from history
-        // (in the background: the message is sent, the composer need not wait for that).
-        if (!timelineOf(stateRef.current, room).items.some((i) => i.seq === seq)) {
+        // The fan-out brings our own message back, normally just after the ack: a steady-state send costs no
+        // HTTP request. Only if it has not come after a while (sent over HTTP while offline, a dropped frame)
+        // is it read from history, in the background: the composer need not wait for that.
+        const has = () => timelineOf(stateRef.current, room).items.some((i) => i.seq === seq);
+        void arrives(client, has, room, seq, ECHO_WAIT_MS).then((arrived) => {
+          if (arrived) return;
           client.history(room, { before: seq + 1, limit: 1 }).then((messages) => {
             for (const message of messages) dispatch({ type: 'recovered', message });
           }, onError);
-        }
+        });
       },
       refreshRooms,
       acceptKeys: (user) => dispatch({ type: 'keyaccepted', user }),

@@ -1,5 +1,6 @@
 // The most common passwords of the public breach lists (top of the NCSC / SecLists "10k most common"), lower-cased.
-// A small list on purpose: it ships in the bundle, and it catches the guesses an attacker tries first.
+// A small list on purpose: it ships in the web bundle, and it catches the guesses an attacker tries first. The
+// SDK applies it for every client (password-policy.ts).
 export const COMMON_PASSWORDS: ReadonlySet<string> = new Set([
   '123456789',
   '12345678',
