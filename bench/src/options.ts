@@ -43,7 +43,7 @@ const FULL: BenchOptions = {
 
 const QUICK: Partial<BenchOptions> = {
   quick: true,
-  roomSizes: [100],
+  roomSizes: [2, 100],
   payloads: [512],
   memoryConnections: [1000],
   memoryReps: 1,

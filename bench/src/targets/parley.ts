@@ -1,6 +1,7 @@
 // Parley itself, as `npm start` runs it: its own pinned process, a temp data directory, SQLite with durable
-// acks. Variants turn one cost off through the server's configuration so each cost shows on its own.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+// acks. Variants turn one cost off (parley-variant.ts, a bench-only entry: production configuration cannot)
+// so each cost shows on its own.
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +11,7 @@ import { nextFrame, openSocket, type RoomSpec, type Target, type TargetFactory, 
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const MAIN = path.join(ROOT, 'packages/server/src/main.ts');
-const CONFIG_SOURCE = path.join(ROOT, 'packages/server/src/config.ts');
+const VARIANT_MAIN = fileURLToPath(new URL('./parley-variant.ts', import.meta.url));
 
 /** Distinct users per room: beyond it a room's sockets are several sockets of the same users. */
 export const USERS_PER_ROOM = 8;
@@ -29,24 +30,18 @@ const parleyWire: Wire = {
 
 export interface ParleyVariant {
   name: string;
-  /** Server environment that switches a cost off; the variable must exist in the server's config.ts. */
-  env: Record<string, string>;
+  /** A cost switched off by parley-variant.ts (BENCH_VARIANT); none: the server as `npm start` runs it. */
+  off?: 'nosync' | 'nosign';
   /** Put the data directory on tmpfs (no disk under the fsync). */
   tmpfs?: boolean;
 }
 
 export const PARLEY_VARIANTS: readonly ParleyVariant[] = [
-  { name: 'parley', env: {} },
-  { name: 'parley-tmpfs', env: {}, tmpfs: true },
-  { name: 'parley-nosync', env: { SQLITE_SYNCHRONOUS: 'off' } },
-  { name: 'parley-nosign', env: { HEAD_SIGNING: 'off' } },
+  { name: 'parley' },
+  { name: 'parley-tmpfs', tmpfs: true },
+  { name: 'parley-nosync', off: 'nosync' },
+  { name: 'parley-nosign', off: 'nosign' },
 ];
-
-/** A variant the server cannot express yet (its config reads no such variable) is reported, not run. */
-export function variantSupported(v: ParleyVariant): boolean {
-  const source = readFileSync(CONFIG_SOURCE, 'utf8');
-  return Object.keys(v.env).every((name) => source.includes(`'${name}'`) || source.includes(`env.${name}`));
-}
 
 export function parleyTarget(variant: ParleyVariant = PARLEY_VARIANTS[0]!): TargetFactory {
   return {
@@ -77,7 +72,7 @@ async function startParley(
   const proc = await spawnServer({
     inspect: o.inspect,
     // BENCH_PROFILE_DIR=dir writes a V8 CPU profile of the server (node --cpu-prof) when it stops.
-    args: [...profileArgs(), '--import', 'tsx', MAIN],
+    args: [...profileArgs(), '--import', 'tsx', variant.off ? VARIANT_MAIN : MAIN],
     env: {
       PORT: '0',
       HOST: '127.0.0.1',
@@ -89,7 +84,7 @@ async function startParley(
           [`${k}_BURST`, NO_LIMIT],
         ]),
       ),
-      ...variant.env,
+      ...(variant.off ? { BENCH_VARIANT: variant.off } : {}),
     },
     portFromLine: (line) => {
       const m = /listening on https?:\/\/[^ ]*:(\d+)/.exec(line);

@@ -9,15 +9,17 @@ export type DatabaseConfig =
   | { kind: 'postgres'; url: string; schema: string };
 
 /**
- * SQLITE_SYNCHRONOUS, default full: a commit is on disk before its ack [D1]. `normal` (WAL) can lose the last
- * commits on power loss, `off` on any OS crash: both break [D1] and exist to measure what the fsync costs.
+ * Always `full` from the environment: a commit is on disk before its ack [D1]. `normal` (WAL) can lose the last
+ * commits on power loss, `off` on any OS crash: both break [D1], so only the benchmark sets them, in code
+ * (bench/src/targets/parley-variant.ts), to measure what the fsync costs.
  */
 export type SqliteSynchronous = 'full' | 'normal' | 'off';
 
 /**
  * [M5] Head countersigning, off the ack path: a room's head is signed at most every `intervalMs` or after
  * `maxEvents` unsigned events, whichever comes first, on a history read and on drain [D5].
- * HEAD_SIGNING=off (default on) signs nothing: for measuring its cost only, clients then get no heads.
+ * `enabled` is always true from the environment: a server without heads breaks [M5]; only the benchmark
+ * turns it off, in code, to measure what countersigning costs.
  */
 export interface HeadSigningConfig {
   readonly enabled: boolean;
@@ -140,16 +142,9 @@ function origins(env: Env): string[] {
   return list;
 }
 
-function choice<T extends string>(env: Env, name: string, options: readonly T[], fallback: T): T {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  if ((options as readonly string[]).includes(raw)) return raw as T;
-  throw new ConfigError(name, `must be one of ${options.join(', ')}, got "${raw}"`);
-}
-
 function database(env: Env, dataDir: string): DatabaseConfig {
   const url = env.DATABASE_URL;
-  const synchronous = choice<SqliteSynchronous>(env, 'SQLITE_SYNCHRONOUS', ['full', 'normal', 'off'], 'full');
+  const synchronous: SqliteSynchronous = 'full';
   if (url === undefined || url === '')
     return { kind: 'sqlite', path: path.join(dataDir, 'parley.db'), synchronous };
   if (/^postgres(ql)?:\/\//.test(url)) {
@@ -210,7 +205,7 @@ function trustProxy(env: Env): Config['trustProxy'] {
 
 function headSigning(env: Env): HeadSigningConfig {
   return {
-    enabled: choice(env, 'HEAD_SIGNING', ['on', 'off'], 'on') === 'on',
+    enabled: true,
     intervalMs: int(env, 'HEAD_SIGN_INTERVAL_MS', 1000, 1, 60_000),
     maxEvents: int(env, 'HEAD_SIGN_MAX_EVENTS', 1000, 1),
   };

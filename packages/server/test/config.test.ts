@@ -31,6 +31,13 @@ describe('config', () => {
     });
   });
 
+  it('[D1] [M5] no variable turns off durable acks or countersigned heads (the benchmark does it in code)', () => {
+    process.env = { ...saved, SQLITE_SYNCHRONOUS: 'off', HEAD_SIGNING: 'off' };
+    const c = loadConfig({ dataDir: '/tmp/x' });
+    expect(c.database).toMatchObject({ kind: 'sqlite', synchronous: 'full' });
+    expect(c.headSigning.enabled).toBe(true);
+  });
+
   it('a bad variable fails at start with a message naming it', () => {
     const bad: Record<string, string> = {
       PORT: 'eighty',
@@ -38,8 +45,6 @@ describe('config', () => {
       ALLOWED_ORIGINS: 'http://ok.example,not a url',
       LOG_LEVEL: 'loud',
       DATABASE_URL: 'mysql://x',
-      SQLITE_SYNCHRONOUS: 'sometimes',
-      HEAD_SIGNING: 'maybe',
       HEAD_SIGN_INTERVAL_MS: '0',
     };
     for (const [name, value] of Object.entries(bad)) {

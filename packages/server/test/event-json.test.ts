@@ -3,7 +3,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import type { RoomEvent } from '@parley/protocol';
-import { contentJson, eventFrame } from '../src/storage/event-json.ts';
+import { contentJson } from '../src/storage/content-json.ts';
+import { eventFrame } from '../src/realtime/frames.ts';
 import { rowToEvent } from '../src/storage/room-log.ts';
 
 const text = fc.string({ unit: 'binary', maxLength: 40 });

@@ -1,7 +1,7 @@
 // [D3] hello.resume: every event after lastSeq, per room, in order, before live events. More than
 // MAX_REPLAY missed events are not replayed: the client is told the gap and pages history over HTTP.
 import type { RealtimeDeps } from './deps.ts';
-import { eventFrame } from '../storage/event-json.ts';
+import { eventFrame } from './frames.ts';
 import type { Connection } from './connection.ts';
 
 export const MAX_REPLAY = 2000;

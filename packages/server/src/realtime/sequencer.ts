@@ -8,7 +8,7 @@ import { AppError } from '../errors.ts';
 import type { Bus, BusMessage } from '../bus/bus.ts';
 import type { AppendInput, Store } from '../storage/store.ts';
 import type { HeadSigner } from './head-signer.ts';
-import { eventFrame } from '../storage/event-json.ts';
+import { eventFrame } from './frames.ts';
 
 /** Bounds one transaction so a flood cannot hold the write lock for long. */
 const MAX_BATCH = 512;

@@ -7,10 +7,8 @@
 //
 // The worker runs at a lower scheduling priority (a higher nice value, on Linux): it shares a core with the
 // event loop when the server is pinned or busy, and a checkpoint copying a second's worth of WAL took the
-// loop's time in the middle of a commit. Ingest at 5,000 msg/s, p99 time to ack, medians of six runs
-// (bench/ ingest): ~100 ms at equal priority, ~27 ms at CHECKPOINT_NICE, where the worker still gets about a
-// tenth of a contended core, more than copying the WAL needs (the maximum ingest rose from 9-13k to 13-16k
-// msg/s meanwhile).
+// loop's time in the middle of a commit. At CHECKPOINT_NICE it still gets more of a contended core than
+// copying the WAL needs; what that did to ingest p99 is in docs/performance.md ("What changed").
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Database as BetterSqlite3 } from 'better-sqlite3';

@@ -18,6 +18,7 @@ import type {
   VaultRefusal,
 } from './store.ts';
 import * as pending from './pending-keys.ts';
+import { isUniqueViolation } from './db-errors.ts';
 import { appendItems } from './message-batch.ts';
 import { MemberCache } from './member-cache.ts';
 import type { SqliteMessages } from './sqlite-messages.ts';
@@ -44,9 +45,6 @@ class VaultRollback extends Error {
     super('vault write refused');
   }
 }
-
-/** Unique-constraint violations by message: SQLite and PostgreSQL both say "unique". */
-const isUniqueViolation = (err: unknown) => err instanceof Error && /unique/i.test(err.message);
 
 export class KyselyStore implements Store {
   /** Per process: who may post where, versioned by the rooms' member_seq [D6]. */

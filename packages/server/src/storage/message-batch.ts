@@ -14,11 +14,12 @@ import {
   membershipChanged,
   nextEvent,
   type EventRow,
-  type Head,
+  type LogTip,
   type Trx,
 } from './room-log.ts';
 import type { MemberCache, MemberEntry } from './member-cache.ts';
 import type { SqliteMessages } from './sqlite-messages.ts';
+import { isUniqueViolation } from './db-errors.ts';
 
 export type MessageInput = Extract<AppendInput, { kind: 'message' }>;
 
@@ -26,10 +27,6 @@ export type MessageInput = Extract<AppendInput, { kind: 'message' }>;
 const CHUNK = 64;
 
 const NOT_MEMBER: AppendResult = { ok: false, code: 'NOT_MEMBER', message: 'you are not a member of this room' };
-
-/** Unique-constraint violations: SQLite says "UNIQUE constraint failed", PostgreSQL 23505. */
-const isUniqueViolation = (err: unknown) =>
-  (err as { code?: unknown } | null)?.code === '23505' || (err instanceof Error && /unique/i.test(err.message));
 
 function onlyFreshMessages(items: readonly AppendInput[]): items is readonly MessageInput[] {
   const seen = new Set<string>();
@@ -62,7 +59,7 @@ async function insertRows(trx: Trx, rows: readonly EventRow[]): Promise<void> {
 export function buildMessages(
   items: readonly MessageInput[],
   ts: number,
-  heads: ReadonlyMap<string, Head>,
+  heads: ReadonlyMap<string, LogTip>,
   members: ReadonlyMap<string, ReadonlySet<string>>,
 ): { results: AppendResult[]; rows: EventRow[] } {
   const rows: EventRow[] = [];
@@ -98,7 +95,7 @@ async function commitMessages(
       const head = await batch.head(room);
       if (head) members.set(room, await cache.members(trx, room, head.memberSeq, loaded));
     }
-    const heads = new Map<string, Head>();
+    const heads = new Map<string, LogTip>();
     for (const room of members.keys()) heads.set(room, batch.locked(room)!);
     const { results: out, rows } = buildMessages(items, ts, heads, members);
     await insertRows(trx, rows);

@@ -22,11 +22,12 @@ import {
 import type { Database } from './schema.ts';
 import type { AppendInput, AppendResult } from './store.ts';
 import type { MemberCache } from './member-cache.ts';
-import { contentJson, rememberContentJson } from './event-json.ts';
+import { contentJson, rememberContentJson } from './content-json.ts';
 import { eventHash } from './event-hash.ts';
 
 export type Trx = Transaction<Database>;
-export interface Head {
+/** The tip of a room's log while a batch is written: not the signed head of the protocol [M5]. */
+export interface LogTip {
   seq: number;
   chain: Uint8Array;
   /** Seq of the room's last membership change: the version of the membership cache [D6]. */
@@ -65,7 +66,7 @@ export function rowToEvent(r: Database['events']): RoomEvent {
  */
 export function nextEvent(
   room: string,
-  head: Head,
+  head: LogTip,
   ts: number,
   e: EventContent & { sender: string },
 ): { event: RoomEvent; row: EventRow } {
@@ -94,7 +95,7 @@ export function nextEvent(
 }
 
 export class Batch {
-  private readonly heads = new Map<string, Head>();
+  private readonly heads = new Map<string, LogTip>();
   private readonly memberChanges = new Set<string>();
   constructor(
     private readonly trx: Trx,
@@ -102,7 +103,7 @@ export class Batch {
     private readonly cache: MemberCache,
   ) {}
 
-  async head(room: string): Promise<Head | undefined> {
+  async head(room: string): Promise<LogTip | undefined> {
     const cached = this.heads.get(room);
     if (cached) return cached;
     const row = await this.trx
@@ -138,12 +139,12 @@ export class Batch {
   }
 
   /** Assigns the next seq and chain link of a locked room, without writing: the caller inserts `row`. */
-  build(room: string, head: Head, e: EventContent & { sender: string }): { event: RoomEvent; row: EventRow } {
+  build(room: string, head: LogTip, e: EventContent & { sender: string }): { event: RoomEvent; row: EventRow } {
     return nextEvent(room, head, this.ts, e);
   }
 
   /** The locked head of a room, once `head(room)` has taken it. */
-  locked(room: string): Head | undefined {
+  locked(room: string): LogTip | undefined {
     return this.heads.get(room);
   }
 

@@ -8,7 +8,7 @@ import type { Database as BetterSqlite3, Statement } from 'better-sqlite3';
 import type { AppendResult } from './store.ts';
 import type { MemberCache, MemberEntry } from './member-cache.ts';
 import { buildMessages, type MessageInput } from './message-batch.ts';
-import { nativeB64u, type EventRow, type Head } from './room-log.ts';
+import { nativeB64u, type EventRow, type LogTip } from './room-log.ts';
 import type { WalSync } from './wal-sync.ts';
 
 interface HeadRow {
@@ -19,11 +19,10 @@ interface HeadRow {
 
 /**
  * Smaller batches fsync inside COMMIT. The thread-pool round trip costs two wake-ups (the pool thread's and
- * the event loop's), and a wake-up costs 120-200 µs of CPU on these VMs (`npm run bench:floor`), more than
- * a batch of tens of messages gains from reading frames during its flush. Ingest at an offered 5,000 msg/s
- * (batches of ~10), clean runs: p99 time to ack 31 ms and 173-186 µs of server CPU per message when batches
- * of 4 and more deferred their flush, 22 ms and 155-170 µs with the flush inline. Bursts (a saturated
- * server commits hundreds at once) still flush on the pool.
+ * the event loop's; `npm run bench:floor` measures one), more than a batch of tens of messages gains from
+ * reading frames during its flush: deferring the flush from 4 messages raised both ingest p99 and CPU per
+ * message (docs/performance.md, "What changed"). Bursts (a saturated server commits hundreds at once) still
+ * flush on the pool.
  */
 export const DEFERRED_FLUSH_MIN = 64;
 
@@ -103,7 +102,7 @@ export class SqliteMessages {
   }
 
   private write(items: readonly MessageInput[], ts: number, cache: MemberCache): AppendResult[] {
-    const heads = new Map<string, Head>();
+    const heads = new Map<string, LogTip>();
     const members = new Map<string, ReadonlySet<string>>();
     for (const { envelope } of items) {
       if (heads.has(envelope.room)) continue;

@@ -1,5 +1,5 @@
 // [D1] The durable half of a message commit, off the event loop. With synchronous=FULL SQLite fsyncs the
-// WAL inside COMMIT: the event loop stands still for the whole disk flush (~0.75 ms here), reading no frame
+// WAL inside COMMIT: the event loop stands still for the whole disk flush, reading no frame
 // and writing no ack meanwhile. Bursts of messages therefore commit with synchronous=NORMAL (the frames reach
 // the WAL, nothing is flushed) and then wait for an fdatasync of the WAL file on libuv's thread pool, before
 // anything is acked or fanned out: on disk before its ack, as with FULL, which is exactly "fsync the WAL

@@ -26,7 +26,8 @@ export const sqlite: Backend<DatabaseConfig> = {
     const dir = mkdtempSync(path.join(tmpdir(), 'parley-contract-'));
     return {
       config: { kind: 'sqlite', path: path.join(dir, 'parley.db') },
-      dispose: () => Promise.resolve(rmSync(dir, { recursive: true, force: true })),
+      // Retried: the checkpoint worker's connection may still be letting go of the WAL files (ENOTEMPTY).
+      dispose: () => Promise.resolve(rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 })),
     };
   },
 };
