@@ -1,5 +1,6 @@
 // Wire types of protocol v1 (docs/protocol.md §3–6): one zod schema per message, one discriminated union per
-// WebSocket direction. Everything crossing a process boundary is parsed here first, into typed values.
+// WebSocket direction. Everything crossing a process boundary is parsed here first, into typed values. Over 300
+// lines on purpose: the whole contract between server and clients reads in one file.
 import { z } from 'zod';
 import { hasCanonicalTail } from './bytes.ts';
 

@@ -1,6 +1,6 @@
-// createClient(): wires the parts together and runs every live frame through one queue, in order (each event:
-// integrity -> membership fold -> decryption -> events, in live.ts).
-import { type Envelope, type ServerFrame } from '@parley/protocol';
+// createClient(): wires the parts together and runs every live frame through one queue, in order (where each
+// goes: frame-router.ts; each event: integrity -> membership fold -> decryption -> events, in live.ts).
+import { type Envelope } from '@parley/protocol';
 import { Account } from './account.ts';
 import { createApi } from './api.ts';
 import { Connection, connectUrl } from './connection.ts';
@@ -11,6 +11,7 @@ import { Inbound } from './inbound.ts';
 import { Integrity } from './integrity.ts';
 import { KeyRequestAnswers } from './key-requests.ts';
 import { HistoryShares } from './history-shares.ts';
+import { frameRouter } from './frame-router.ts';
 import { Live } from './live.ts';
 import { Outbound } from './outbound.ts';
 import { Pins } from './pins.ts';
@@ -77,6 +78,7 @@ export function createClient(options: ClientOptions): ParleyClient {
   const live = new Live(ctx, integrity, rooms, inbound);
   const online = new Set<string>();
   const frames = new SerialQueue();
+  const handleFrame = frameRouter({ inbound, vault, keyRequests, live, integrity, emitter, online });
   let resumeFromNow = false;
 
   const connection = new Connection({
@@ -103,46 +105,6 @@ export function createClient(options: ClientOptions): ParleyClient {
       await store.set(storeKey.lastSeq, map);
     }
     return (await store.get<Record<string, number>>(storeKey.lastSeq)) ?? {};
-  }
-
-  async function handleFrame(frame: ServerFrame): Promise<void> {
-    switch (frame.type) {
-      case 'ready':
-        await Promise.all([inbound.fetchShares(), vault.pull().catch(() => undefined)]);
-        inbound.requestWaiting();
-        // [M2] Requests made while this user was offline; answered without holding up the live events.
-        void keyRequests.answerWaiting().catch(() => undefined);
-        return;
-      case 'shares':
-        await inbound.fetchShares();
-        return;
-      case 'vault':
-        // [K9] Another device of the account wrote to the vault (a share it collected, a message it sent): read
-        // it now, without holding up the live events behind this frame.
-        void vault.pull().catch(() => undefined);
-        return;
-      case 'event':
-        return live.event(frame.event);
-      case 'head':
-        return integrity.checkHead(frame.head);
-      case 'gap':
-        return integrity.gap(frame.room, frame.from, frame.to);
-      case 'presence':
-        if (frame.online) online.add(frame.user);
-        else online.delete(frame.user);
-        emitter.emit('presence', { user: frame.user, online: frame.online });
-        return;
-      case 'typing':
-        emitter.emit('typing', { room: frame.room, user: frame.user });
-        return;
-      case 'key_request':
-        void keyRequests.answer([frame]).catch(() => undefined);
-        return;
-      case 'ack':
-      case 'error':
-      case 'pong':
-        return;
-    }
   }
 
   async function send(room: string, text: string): Promise<{ seq: number }> {

@@ -1,7 +1,7 @@
 // What a message must pass before it is decrypted, and what is said about it besides: the sender's signature
 // [M4], the sender's membership at its seq by the verified fold [M6] [R4], a membership named older than a
-// removal [M11], and whether the reader verified the sender [K6].
-import { messageSignatureInput, type RoomEvent } from '@parley/protocol';
+// removal [M11], and whether the reader verified the sender [K6]. And what the fold says of a key share's room.
+import { messageSignatureInput, type HistoryVisibility, type RoomEvent } from '@parley/protocol';
 import type { Ctx } from './context.ts';
 import type { SignatureInput } from './page-read.ts';
 import type { Pins } from './pins.ts';
@@ -64,6 +64,27 @@ export class MessageChecks {
         ? 'not_member'
         : signed[i]!,
     );
+  }
+
+  /**
+   * Per room of these shares, by the verified fold [R4]: whether each sender was ever a member, and who reads
+   * earlier messages [R5]. A room whose log cannot be verified now is left out: its own shares are kept (their
+   * senders' messages are judged when read), forwarded ones are not.
+   */
+  async shareRooms(
+    shares: readonly { room: string; sender: string }[],
+  ): Promise<Map<string, { everMember: Map<string, boolean>; history: HistoryVisibility }>> {
+    const out = new Map<string, { everMember: Map<string, boolean>; history: HistoryVisibility }>();
+    for (const room of new Set(shares.map((s) => s.room))) {
+      const fold = await this.parts.rooms.fold(room, undefined, { waitForHead: false }).catch(() => null);
+      if (!fold) continue;
+      const senders = shares.filter((s) => s.room === room).map((s) => s.sender);
+      out.set(room, {
+        everMember: new Map(senders.map((u) => [u, fold.periods.has(u)])),
+        history: fold.state.history,
+      });
+    }
+    return out;
   }
 
   /** The senders of these events whose keys this user verified [K6]. */

@@ -2,15 +2,9 @@
 // folds the room's log again itself (verifyMemberEvent + applyMembership) and trusts only that fold when it
 // decides who gets a room key — never the member list the server reports.
 import {
-  EMPTY_ROOM,
-  GENESIS_CHAIN,
-  eventHash,
-  nextChain,
-  toB64u,
   PROTOCOL_VERSION,
   SERVER_ACTOR,
   USER_ID,
-  applyMembership,
   createRoomResponse,
   memberEventResponse,
   parseWith,
@@ -18,40 +12,16 @@ import {
   roomName,
   roomsResponse,
   signMemberEvent,
-  verifyMemberEvent,
   type HistoryVisibility,
-  type MemberEvent,
   type MemberType,
   type RoomEvent,
-  type RoomState,
   type RoomSummary as RoomSummaryAnswer,
 } from '@parley/protocol';
-import { SerialQueue, type Ctx } from './context.ts';
+import type { Ctx } from './context.ts';
 import { ParleyError } from './errors.ts';
-import { readVerified } from './verified-log.ts';
+import { RoomFolds, verifyMember, type Fold } from './room-folds.ts';
 import type { Pins } from './pins.ts';
 import type { Member, MembershipNotice, RoomSummary } from './types.ts';
-
-export interface Fold {
-  /** The last seq folded. */
-  seq: number;
-  /** The chain at `seq`, recomputed here [R1] [R4]. */
-  chain: Uint8Array;
-  /** Chains of membership events seen live and not folded yet: history must show them the same [R4]. */
-  seen: Map<number, string>;
-  state: RoomState;
-  /** Seq at which each current member last became one: their shares start there [M3]. */
-  since: Map<string, number>;
-  /**
-   * Each user's spells of membership, by seq: from the event that let them in up to (not including) the one
-   * that removed them, `to` null while they are in [R4] [M6].
-   */
-  periods: Map<string, { from: number; to: number | null }[]>;
-  /** Validity of each membership event folded, by seq. */
-  valid: Map<number, boolean>;
-  /** [M11] The seq of the latest membership event folded (valid or not): what an envelope names as memberSeq. */
-  memberSeq: number;
-}
 
 const toSummary = (r: RoomSummaryAnswer, official: boolean): RoomSummary => ({
   id: r.id,
@@ -73,18 +43,12 @@ export function normalizeUser(name: string): string {
   return user;
 }
 
-/** [R4] Whether `user` was a member of the folded room at `seq` (its membership events vouched for). */
-export function wasMemberAt(fold: Fold, user: string, seq: number): boolean {
-  return (fold.periods.get(user) ?? []).some((p) => p.from < seq && (p.to === null || seq < p.to));
-}
+export { wasMemberAt, type Fold } from './room-folds.ts';
 
 export class Rooms {
-  private readonly folds = new Map<string, Fold>();
-  /** The newest seq of each room seen live since the connection came up (cleared when it goes down). */
-  private readonly live = new Map<string, number>();
+  private readonly folds: RoomFolds;
   /** The rooms of the last list(), by id. */
   private known = new Map<string, RoomSummary>();
-  private readonly queue = new SerialQueue();
   /** Rooms whose create event the server signed, verified with the pinned server key [R3]. */
   private readonly official = new Set<string>();
   private officialLoaded: Promise<void> | null = null;
@@ -93,8 +57,30 @@ export class Rooms {
     private readonly ctx: Ctx,
     private readonly pins: Pins,
     /** How long a read waits for the head that covers its newest events (see verified-log.ts). */
-    private readonly retry: { retries: number; retryMs: number } = { retries: 10, retryMs: 250 },
-  ) {}
+    retry: { retries: number; retryMs: number } = { retries: 10, retryMs: 250 },
+  ) {
+    this.folds = new RoomFolds(ctx, pins, retry);
+  }
+
+  /** The client's own fold of the room's membership (room-folds.ts), caught up to `upTo` or the head. */
+  fold(room: string, upTo?: number, o: { waitForHead?: boolean } = {}): Promise<Fold> {
+    return this.folds.fold(room, upTo, o);
+  }
+
+  /** The fold a send uses: the live one while it is current, else read (room-folds.ts). */
+  foldForSend(room: string): Promise<Fold> {
+    return this.folds.foldForSend(room);
+  }
+
+  /** The connection went down: no fold is current until the live stream is seen again. */
+  offline(): void {
+    this.folds.offline();
+  }
+
+  /** A live event, folded; described when it is a membership event. */
+  observe(ev: RoomEvent): Promise<MembershipNotice | null> {
+    return this.folds.observe(ev);
+  }
 
   async list(): Promise<RoomSummary[]> {
     const [answer] = await Promise.all([this.ctx.api.get('/api/rooms', roomsResponse), this.loadOfficial()]);
@@ -202,125 +188,6 @@ export class Rooms {
     return [...fold.state.members].map(([user, role]) => ({ user, role, online: online.has(user) }));
   }
 
-  /**
-   * The client's own fold of the room's membership, caught up to at least `upTo` (default: the head), from
-   * verified events only [R4]: a gap, a broken chain, a fork or events no server head vouches for throw
-   * LOG_UNVERIFIED, so nothing is decided (no key shared, nothing encrypted) on what the server made up.
-   * `waitForHead` (default true): wait a while for a head that is signed late (a reader that only shows
-   * notices does not).
-   */
-  fold(room: string, upTo?: number, o: { waitForHead?: boolean } = {}): Promise<Fold> {
-    return this.queue.run(async () => {
-      const fold: Fold = this.folds.get(room) ?? {
-        seq: 0,
-        chain: GENESIS_CHAIN,
-        seen: new Map(),
-        state: EMPTY_ROOM,
-        since: new Map(),
-        periods: new Map(),
-        valid: new Map(),
-        memberSeq: 0,
-      };
-      this.folds.set(room, fold);
-      if (upTo !== undefined && fold.seq >= upTo) return fold;
-      const { events, end } = await readVerified({
-        api: this.ctx.api,
-        room,
-        from: { seq: fold.seq, chain: fold.chain },
-        serverKey: await this.pins.serverKey(),
-        // A copy taken before the read: a live event that arrives while the read is answered is not yet in it.
-        seen: new Map(fold.seen),
-        ...(o.waitForHead === false ? { retries: 0, retryMs: 0 } : this.retry),
-      });
-      for (const ev of events) await this.apply(fold, ev);
-      fold.chain = end.chain;
-      for (const seq of fold.seen.keys()) if (seq <= fold.seq) fold.seen.delete(seq);
-      return fold;
-    });
-  }
-
-  /**
-   * The fold a send uses. While the connection is up and the fold holds every event of the room seen live since
-   * (messages linked by the chain, membership events folded from history), it is current: no request. Else it
-   * is read like any fold. A membership change still in flight when the message leaves is caught by the server,
-   * which refuses a message whose `memberSeq` is older than the room's latest membership event [M11]: the
-   * sender then folds again with `fold()` and resends, so no key ever goes to someone out of the room.
-   */
-  async foldForSend(room: string): Promise<Fold> {
-    // In the queue: a fold being read now is finished first.
-    const current = await this.queue.run(() => {
-      const fold = this.folds.get(room);
-      const seen = this.live.get(room);
-      return Promise.resolve(fold && seen !== undefined && fold.seq >= seen ? fold : null);
-    });
-    return current ?? this.fold(room);
-  }
-
-  /** The connection went down: what arrives next is a replay, and no fold is current until it is seen again. */
-  offline(): void {
-    this.live.clear();
-  }
-
-  /**
-   * A live event. A message that links to the chain folded so far is taken at once (it changes no membership);
-   * a membership event is folded only from history, where a head vouches for it, and is remembered so that
-   * history must show it the same. Describes it when it is a membership event.
-   */
-  async observe(ev: RoomEvent): Promise<MembershipNotice | null> {
-    this.live.set(ev.room, Math.max(ev.seq, this.live.get(ev.room) ?? 0));
-    const fold = this.folds.get(ev.room);
-    if (ev.kind === 'message') {
-      if (fold) await this.queue.run(() => this.takeLinked(fold, ev));
-      return null;
-    }
-    fold?.seen.set(ev.seq, ev.chain);
-    let valid = false;
-    try {
-      valid = (await this.fold(ev.room, ev.seq)).valid.get(ev.seq) ?? false;
-    } catch {
-      // Not verifiable now: the notice says invalid, and the next send reads the log again (and refuses).
-    }
-    const e = ev.content;
-    return { room: ev.room, seq: ev.seq, ts: ev.ts, type: e.type, actor: e.actor, target: e.target, valid };
-  }
-
-  private async takeLinked(fold: Fold, ev: RoomEvent): Promise<void> {
-    if (ev.seq !== fold.seq + 1) return;
-    const chain = await nextChain(fold.chain, await eventHash(ev));
-    if (toB64u(chain) !== ev.chain) return;
-    fold.seq = ev.seq;
-    fold.chain = chain;
-  }
-
-  /** Folds one verified event (readVerified gives them contiguous and in order). */
-  private async apply(fold: Fold, ev: RoomEvent): Promise<void> {
-    if (ev.seq <= fold.seq) return;
-    fold.seq = ev.seq;
-    if (ev.kind !== 'member') return;
-    const e = ev.content;
-    let ok = e.room === ev.room && ev.sender === e.actor && (await this.verify(e));
-    if (ok) {
-      const r = applyMembership(fold.state, e);
-      if (r.ok) fold.state = r.state;
-      ok = r.ok;
-    }
-    fold.valid.set(ev.seq, ok);
-    fold.memberSeq = ev.seq;
-    if (ok && (e.type === 'invite' || e.type === 'join' || e.type === 'create')) {
-      fold.since.set(e.target, ev.seq);
-      fold.periods.set(e.target, [...(fold.periods.get(e.target) ?? []), { from: ev.seq, to: null }]);
-    }
-    if (ok && (e.type === 'leave' || e.type === 'kick')) {
-      fold.since.delete(e.target);
-      const open = fold.periods.get(e.target)?.at(-1);
-      if (open) open.to = ev.seq;
-    }
-    if (!ok) {
-      const detail = `event ${ev.seq} (${e.type} of ${e.target} by ${e.actor}) is not backed by a valid signature and rule`;
-      this.ctx.emit('integrity', { room: ev.room, kind: 'invalid_membership', detail });
-    }
-  }
-
   /** Once per client: which public rooms are the server's own, so list() can mark them (errors: none marked). */
   private loadOfficial(): Promise<void> {
     this.officialLoaded ??= this.publicList().then(
@@ -337,12 +204,7 @@ export class Rooms {
     const c = r.create;
     if (!c || c.actor !== SERVER_ACTOR || c.type !== 'create') return false;
     if (c.room !== r.id || c.name !== r.name || c.public !== true || !r.public) return false;
-    return this.verify(c);
-  }
-
-  private async verify(e: MemberEvent): Promise<boolean> {
-    const key = e.actor === SERVER_ACTOR ? await this.pins.serverKey() : (await this.pins.keys(e.actor))?.signing;
-    return key ? verifyMemberEvent(e, key) : false;
+    return verifyMember(this.pins, c);
   }
 
   private async requireUser(user: string): Promise<void> {
