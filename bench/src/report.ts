@@ -45,11 +45,16 @@ export function targets(r: Results): Record<string, { value: number; limit: stri
   const q = ratios(r);
   const vsWs = q['parley.cpuPerDelivery.room100.512B/ws'] ?? NaN;
   const vsSio = q['parley.cpuPerDelivery.room100.512B/socketio'] ?? NaN;
+  // Issue 25: direct messages (a room of 2) at most Socket.IO's server CPU per delivery; absent when not run.
+  const dmVsSio = q['parley.cpuPerDelivery.room2.512B/socketio'];
   const mem = Math.max(...r.memory.filter((m) => m.target === 'parley').map((m) => m.bytesPerConnection.median));
   const ingest = r.ingest.find((i) => i.target === 'parley');
   return {
     cpuPerDeliveryRoom100VsWs: { value: vsWs, limit: '≤ 1.25', met: vsWs <= 1.25 },
     cpuPerDeliveryRoom100VsSocketio: { value: vsSio, limit: '≤ 0.8', met: vsSio <= 0.8 },
+    ...(dmVsSio === undefined
+      ? {}
+      : { cpuPerDeliveryRoom2VsSocketio: { value: dmVsSio, limit: '≤ 1.0', met: dmVsSio <= 1 } }),
     idleBytesPerConnection: { value: mem, limit: '≤ 12288', met: mem <= 12 * 1024 },
     ingestMessagesPerSec: {
       value: ingest?.maxPerSec.median ?? NaN,

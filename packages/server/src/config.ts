@@ -24,8 +24,8 @@ export type SqliteSynchronous = 'full' | 'normal' | 'off';
 export interface HeadSigningConfig {
   readonly enabled: boolean;
   /**
-   * HEAD_SIGN_INTERVAL_MS; default 1000. An RSA-3072 signature costs ~3.4 ms of CPU: at 100 ms, a room of 100
-   * messages/s spent a third of its fan-out CPU on heads. Clients wait 5 s for a head before they warn.
+   * HEAD_SIGN_INTERVAL_MS; default 1000. An RSA-3072 signature is milliseconds of CPU: a much shorter interval
+   * spends a busy room's fan-out CPU on heads (docs/performance.md). Clients wait 5 s for a head before they warn.
    */
   readonly intervalMs: number;
   /** HEAD_SIGN_MAX_EVENTS; default 1000. */

@@ -37,9 +37,9 @@ const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 /**
  * The connection's own checkpoint threshold while the worker runs. Under a steady stream of commits a
  * PASSIVE checkpoint always ends a little behind the writer, and SQLite restarts the WAL from its start only
- * once every frame is copied: the file grew by ~15 MB a second at 5,000 msg/s. Past this many frames the
+ * once every frame is copied: under steady ingest the file grew without bound. Past this many frames the
  * connection checkpoints after a commit, which copies just what the worker has not (it already copied the
- * rest) and lets the next write restart the WAL: the file stays near 16 MB.
+ * rest) and lets the next write restart the WAL: the file stays near this many pages (docs/performance.md).
  */
 const FINISH_FRAMES = 4096;
 /** Scheduler weight 110 against the event loop's 1024 when both want the core. */
