@@ -56,7 +56,7 @@ export function createClient(options: ClientOptions): ParleyClient {
   const rooms = new Rooms(ctx, pins, { retries: Math.ceil(headGraceMs / 250), retryMs: 250 });
   const outbound = new Outbound(ctx, pins, rooms);
   const keyRequests = new KeyRequestAnswers(ctx, outbound);
-  const historyShares = new HistoryShares(ctx, pins, rooms);
+  const historyShares = new HistoryShares(ctx, pins, rooms, () => inbound.fetchShares());
   const integrity = new Integrity(ctx, pins, {
     headGraceMs,
   });
@@ -203,10 +203,8 @@ export function createClient(options: ClientOptions): ParleyClient {
       const id = (await rooms.resolve(room)).id;
       const invitee = normalizeUser(user);
       await rooms.act(id, 'invite', invitee);
-      // [R5] In a "shared history" room, the earlier messages become readable to the newcomer: the shares
-      // still waiting for this device first, so that everything it may read is handed on. The invite itself
+      // [R5] In a "shared history" room, the earlier messages become readable to the newcomer. The invite itself
       // is done: if handing on fails, the newcomer's key requests reach the senders instead.
-      await inbound.fetchShares().catch(() => undefined);
       await historyShares.forward(id, invitee).catch(() => 0);
     },
     join: async (room) => rooms.act((await rooms.resolve(room, true)).id, 'join', ctx.me().user),

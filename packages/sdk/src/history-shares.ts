@@ -4,17 +4,20 @@
 // when its own verified fold says the room is "shared" and the inviter was a member (inbound.ts). A forwarded
 // key can be no better than its forwarder: one that does not match its messages makes them `tampered` (the key
 // commitment [M9]), never another text, and it never reaches past what the inviter could read.
-import { MAX_SHARES_PER_REQUEST, fromB64u, sealShare, type KeyShare } from '@parley/protocol';
+import { fromB64u, sealShare } from '@parley/protocol';
 import { storeKey, type Ctx } from './context.ts';
 import type { InboundSession } from './inbound.ts';
 import type { Pins } from './pins.ts';
 import type { Rooms } from './rooms.ts';
+import { sealAndPost } from './share-upload.ts';
 
 export class HistoryShares {
   constructor(
     private readonly ctx: Ctx,
     private readonly pins: Pins,
     private readonly rooms: Rooms,
+    /** Fetches and keeps the shares still waiting for this device, so that all it may read is handed on. */
+    private readonly collect: () => Promise<void>,
   ) {}
 
   /** Hands `invitee` every session of `room` this device holds; how many (0 in a "joined" room). */
@@ -23,29 +26,23 @@ export class HistoryShares {
     if (fold.state.history !== 'shared' || !fold.state.members.has(invitee)) return 0;
     const keys = await this.pins.keys(invitee);
     if (!keys) return 0;
+    await this.collect().catch(() => undefined);
     const me = this.ctx.me();
     const prefix = storeKey.inboundOf(room);
     const held = await this.ctx.store.list<InboundSession>(prefix);
-    let sent = 0;
-    for (let at = 0; at < held.length; at += MAX_SHARES_PER_REQUEST) {
-      const shares = await Promise.all(
-        held.slice(at, at + MAX_SHARES_PER_REQUEST).map(([key, s]): Promise<KeyShare> => {
-          // `in:ROOM:OWNER:SESSION`: neither a user id nor a session id holds a ':'.
-          const [owner = '', sessionId = ''] = key.slice(prefix.length).split(':');
-          return sealShare({
-            room,
-            sender: me.user,
-            signingKey: me.signing,
-            recipient: invitee,
-            recipientEncryptionKey: keys.encryption,
-            session: { sessionId, index: s.index, chainKey: fromB64u(s.chainKey) },
-            ...(owner === me.user ? {} : { owner }),
-          });
-        }),
-      );
-      await this.ctx.api.send('POST', `/api/rooms/${encodeURIComponent(room)}/shares`, { shares });
-      sent += shares.length;
-    }
-    return sent;
+    const posted = await sealAndPost(this.ctx.api, room, held, ([key, s]) => {
+      // `in:ROOM:OWNER:SESSION`: neither a user id nor a session id holds a ':'.
+      const [owner = '', sessionId = ''] = key.slice(prefix.length).split(':');
+      return sealShare({
+        room,
+        sender: me.user,
+        signingKey: me.signing,
+        recipient: invitee,
+        recipientEncryptionKey: keys.encryption,
+        session: { sessionId, index: s.index, chainKey: fromB64u(s.chainKey) },
+        ...(owner === me.user ? {} : { owner }),
+      });
+    });
+    return posted.length;
   }
 }

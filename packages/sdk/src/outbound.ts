@@ -9,13 +9,12 @@ import {
   sealMessage,
   sealShare,
   toB64u,
-  MAX_SHARES_PER_REQUEST,
   type Envelope,
-  type KeyShare,
 } from '@parley/protocol';
 import { SerialQueue, storeKey, vaultId, type Ctx } from './context.ts';
 import { ParleyError } from './errors.ts';
 import { findBackwards } from './log.ts';
+import { sealAndPost } from './share-upload.ts';
 import type { InboundSession } from './inbound.ts';
 import type { Pins } from './pins.ts';
 import type { Rooms } from './rooms.ts';
@@ -162,36 +161,23 @@ export class Outbound {
    */
   private async postShares(room: string, s: OutboundSession, recipients: string[], fromStart = false) {
     const me = this.ctx.me();
-    let sent = false;
-    // In chunks: each POST stays under the server's body limit, and a large room's shares are sealed a chunk
-    // at a time, concurrently within it.
-    for (let at = 0; at < recipients.length; at += MAX_SHARES_PER_REQUEST) {
-      const chunk = recipients.slice(at, at + MAX_SHARES_PER_REQUEST);
-      const sealed = await Promise.all(
-        chunk.map(async (recipient): Promise<KeyShare | null> => {
-          const keys = await this.pins.keys(recipient);
-          if (!keys) return null;
-          const index = fromStart ? 0 : (s.shared[recipient] ?? s.index);
-          const chainKey =
-            index === s.index ? fromB64u(s.chainKey) : await ratchetTo(fromB64u(s.chainKey0), 0, index);
-          return sealShare({
-            room,
-            sender: me.user,
-            signingKey: me.signing,
-            recipient,
-            recipientEncryptionKey: keys.encryption,
-            session: { sessionId: s.sessionId, index, chainKey },
-          });
-        }),
-      );
-      const shares = sealed.filter((x): x is KeyShare => x !== null);
-      if (shares.length === 0) continue;
-      await this.ctx.api.send('POST', `/api/rooms/${encodeURIComponent(room)}/shares`, { shares });
-      const first = fromStart ? 0 : s.index;
-      for (const share of shares) s.shared[share.recipient] = Math.min(s.shared[share.recipient] ?? first, first);
-      sent = true;
-    }
-    return sent;
+    const posted = await sealAndPost(this.ctx.api, room, recipients, async (recipient) => {
+      const keys = await this.pins.keys(recipient);
+      if (!keys) return null;
+      const index = fromStart ? 0 : (s.shared[recipient] ?? s.index);
+      const chainKey = index === s.index ? fromB64u(s.chainKey) : await ratchetTo(fromB64u(s.chainKey0), 0, index);
+      return sealShare({
+        room,
+        sender: me.user,
+        signingKey: me.signing,
+        recipient,
+        recipientEncryptionKey: keys.encryption,
+        session: { sessionId: s.sessionId, index, chainKey },
+      });
+    });
+    const first = fromStart ? 0 : s.index;
+    for (const share of posted) s.shared[share.recipient] = Math.min(s.shared[share.recipient] ?? first, first);
+    return posted.length > 0;
   }
 
   /** The user's per-room counter [M4]; on a new device, taken from the user's own last message in the room. */

@@ -3,6 +3,7 @@
 // Slack; "only from when they joined" keeps earlier messages from anyone added later.
 import { useId, useState } from 'react';
 import type { HistoryVisibility } from '@parley/sdk';
+import { InlineForm } from './InlineForm.tsx';
 
 interface Props {
   onSubmit: (name: string, history: HistoryVisibility) => Promise<void>;
@@ -14,39 +15,21 @@ const CHOICES: { value: HistoryVisibility; label: string }[] = [
 ];
 
 export function CreateRoomForm({ onSubmit }: Props) {
-  const id = useId();
-  const [name, setName] = useState('');
+  const group = useId();
   const [history, setHistory] = useState<HistoryVisibility>('shared');
-  const [busy, setBusy] = useState(false);
   return (
-    <form
-      className="inline-form"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (name.trim() === '' || busy) return;
-        setBusy(true);
-        void onSubmit(name.trim(), history)
-          .then(() => {
-            setName('');
-            setHistory('shared');
-          })
-          .finally(() => setBusy(false));
-      }}
+    <InlineForm
+      label="New room name"
+      button="Create room"
+      onSubmit={(name) => onSubmit(name, history).then(() => setHistory('shared'))}
     >
-      <label htmlFor={id}>New room name</label>
-      <div className="row">
-        <input id={id} value={name} onChange={(e) => setName(e.target.value)} disabled={busy} />
-        <button type="submit" disabled={busy}>
-          Create room
-        </button>
-      </div>
-      <fieldset className="history-choice" disabled={busy}>
+      <fieldset className="history-choice">
         <legend>Earlier messages</legend>
         {CHOICES.map((c) => (
           <label key={c.value}>
             <input
               type="radio"
-              name={`${id}-history`}
+              name={group}
               value={c.value}
               checked={history === c.value}
               onChange={() => setHistory(c.value)}
@@ -55,6 +38,6 @@ export function CreateRoomForm({ onSubmit }: Props) {
           </label>
         ))}
       </fieldset>
-    </form>
+    </InlineForm>
   );
 }

@@ -1,13 +1,15 @@
-// One labelled field and one button: create a room, message someone, invite a member.
-import { useId, useState } from 'react';
+// One labelled field and one button: create a room, message someone, invite a member. `children` (more fields,
+// such as the create form's question) go below the row.
+import { useId, useState, type ReactNode } from 'react';
 
 interface Props {
   label: string;
   button: string;
   onSubmit: (value: string) => Promise<void>;
+  children?: ReactNode;
 }
 
-export function InlineForm({ label, button, onSubmit }: Props) {
+export function InlineForm({ label, button, onSubmit, children }: Props) {
   const id = useId();
   const [value, setValue] = useState('');
   const [busy, setBusy] = useState(false);
@@ -30,6 +32,7 @@ export function InlineForm({ label, button, onSubmit }: Props) {
           {button}
         </button>
       </div>
+      {children}
     </form>
   );
 }
