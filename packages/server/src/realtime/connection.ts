@@ -1,5 +1,6 @@
 // One WebSocket session: hello -> ready -> replay [D3] -> live. Bad frames get an `error` frame; protocol
 // violations close the socket. Writes go through one place that enforces the send-buffer bound [D4].
+import type { Duplex } from 'node:stream';
 import type { WebSocket, RawData } from 'ws';
 import { clientFrame, parseWith, type ClientFrame, type ServerFrame } from '@parley/protocol';
 import { AppError, WS_CLOSE, toPublicError } from '../errors.ts';
@@ -7,8 +8,8 @@ import type { Peer } from './hub.ts';
 import type { RealtimeDeps } from './deps.ts';
 import { replay, replayRoom } from './replay.ts';
 import { RateLimiter } from '../security/rate-limit.ts';
-import type { SharedFrame } from './shared-frame.ts';
-import { SharedRun, writeShared } from './shared-frame.ts';
+import { SharedRun, textFrame, type SharedFrame } from './shared-frame.ts';
+import { Outbox } from './outbox.ts';
 
 interface Buffered {
   frame: SharedFrame;
@@ -24,14 +25,18 @@ export class Connection implements Peer {
   private hello = false;
   private closed = false;
   private readonly frames: RateLimiter;
+  private readonly outbox: Outbox;
 
+  /** `socket` is the one the upgrade handed to ws: the connection writes its frames there (outbox.ts). */
   constructor(
     private readonly ws: WebSocket,
+    socket: Duplex,
     readonly user: string,
     readonly sessionId: string,
     private readonly deps: RealtimeDeps,
   ) {
     this.frames = new RateLimiter(deps.config.rateLimits.frames);
+    this.outbox = new Outbox(socket);
     ws.on('message', (data, isBinary) => this.onMessage(data, isBinary));
     ws.on('close', () => this.onClose());
     ws.on('error', (err) => deps.log.debug({ err }, 'websocket error'));
@@ -94,14 +99,13 @@ export class Connection implements Peer {
   /** A SharedFrame or SharedRun was framed once for all the sockets of its room (hub.ts). */
   write(frame: string | SharedFrame | SharedRun): void {
     if (this.closed || this.ws.readyState !== this.ws.OPEN) return;
-    if (this.ws.bufferedAmount > this.deps.config.maxBufferedBytes) {
+    if (this.outbox.buffered > this.deps.config.maxBufferedBytes) {
       // [D4] A reader that stopped costs at most maxBufferedBytes; its close frame may never drain, so go.
       this.close(WS_CLOSE.BACKPRESSURE!, 'send buffer full');
       setTimeout(() => this.ws.terminate(), 1000).unref();
       return;
     }
-    if (typeof frame === 'string') this.ws.send(frame);
-    else writeShared(this.ws, frame);
+    this.outbox.push(typeof frame === 'string' ? textFrame(Buffer.from(frame)) : frame.bytes);
     this.deps.deliveries.inc(frame instanceof SharedRun ? frame.frames.length : 1);
   }
 
@@ -109,6 +113,8 @@ export class Connection implements Peer {
     if (this.closed) return;
     this.closed = true;
     this.deps.hub.unregister(this);
+    // What was written before the close goes before the close frame.
+    this.outbox.flush();
     this.ws.close(code, reason);
   }
 

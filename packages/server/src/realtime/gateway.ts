@@ -65,7 +65,7 @@ export class Gateway {
       return refuse(socket, 'FORBIDDEN', 'a cookie-authenticated WebSocket needs an allowed Origin');
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const conn = new Connection(ws, auth.session.user, auth.session.id, this.deps);
+      const conn = new Connection(ws, socket, auth.session.user, auth.session.id, this.deps);
       this.deps.connections.add(conn);
     });
   }

@@ -1,15 +1,8 @@
 // A room's frame framed once for all its sockets [§8]: the RFC 6455 header and the UTF-8 payload are built
-// into one buffer when the first socket needs it, and every socket of the room gets that same buffer in one
-// write. `ws.send` would build a header per socket and write header and payload as two buffers (a writev).
-// Under load a group commit holds several messages of a room: they go out as one run, one write per socket
-// for all of them, so a socket costs one system call per commit rather than one per message.
-//
-// Writing under ws is safe because of how the server uses it: without permessage-deflate and without Blob
-// payloads, ws's Sender never queues, and writes each frame to the socket synchronously in call order, so a
-// frame written here cannot overtake or split one written by ws. A socket that doesn't look like that (ws
-// internals changed) gets the plain `send`.
-import type { Duplex } from 'node:stream';
-import type { WebSocket } from 'ws';
+// into one buffer when the first socket needs it, and every socket of the room gets that same buffer.
+// `ws.send` would encode the text and build a header per socket. Under load a group commit holds several
+// messages of a room: they go out as one run, one buffer for all of them. Connections write them through
+// their Outbox (outbox.ts).
 
 /**
  * An RFC 6455 §5.2 frame as a server sends protocol frames: FIN, text (opcode 0x1), unmasked, uncompressed;
@@ -65,20 +58,4 @@ export class SharedRun {
     this.framed ??= Buffer.concat(this.frames.map((f) => f.bytes));
     return this.framed;
   }
-}
-
-interface WsInternals {
-  _socket?: Duplex;
-  _sender?: { _state?: number; _queue?: unknown[] };
-}
-
-/** ws's Sender state when it writes straight through (lib/sender.js: DEFAULT). */
-const SENDER_DEFAULT = 0;
-
-/** Writes to an open socket: the shared bytes when ws would write straight through, else `send` per frame. */
-export function writeShared(ws: WebSocket, shared: SharedFrame | SharedRun): void {
-  const { _socket: socket, _sender: sender } = ws as unknown as WsInternals;
-  if (socket && sender?._state === SENDER_DEFAULT && sender._queue?.length === 0) socket.write(shared.bytes);
-  else if (shared instanceof SharedFrame) ws.send(shared.text);
-  else for (const f of shared.frames) ws.send(f.text);
 }
