@@ -6,9 +6,7 @@ import {
   GENESIS_CHAIN,
   eventHash,
   fromB64u,
-  headBytes,
   nextChain,
-  rsaVerify,
   toB64u,
   type Head,
   type RoomEvent,
@@ -18,7 +16,8 @@ import { HeadWatch } from './head-watch.ts';
 import { PAGE_LIMIT, fetchPage } from './log.ts';
 import { inPageLinks, type PageLinks } from './page-read.ts';
 import type { Pins } from './pins.ts';
-import { SenderCounters, type CheckedEvent, type CounterPair } from './sender-counters.ts';
+import { SenderCounters, checkedEvent, type CounterPair } from './sender-counters.ts';
+import { VerifiedHeads } from './verified-heads.ts';
 import type { EventsResponse } from '@parley/protocol';
 import type { ChainHead, HeadComparison, IntegrityWarning } from './types.ts';
 
@@ -29,20 +28,6 @@ export interface IntegrityOptions {
 
 /** Chains remembered per room: enough to link the next page and compare the next heads. */
 const CHAIN_MEMORY = 2000;
-/** Head signatures remembered as verified, so a page that repeats them costs no RSA. */
-const VERIFIED_HEAD_MEMORY = 20_000;
-
-// Every signed field is in the id: a cached verification never vouches for a head that differs in any.
-const headId = (h: Head) => `${h.room}|${h.seq}|${h.ts}|${h.chain}|${h.signature}`;
-
-function rememberHead(set: Set<string>, id: string): void {
-  set.add(id);
-  if (set.size > VERIFIED_HEAD_MEMORY) {
-    const oldest = set.values().next();
-    if (!oldest.done) set.delete(oldest.value);
-  }
-}
-
 export class Integrity {
   private readonly chains = new Map<string, Map<number, string>>();
   private readonly heads = new Map<string, Map<number, string>>();
@@ -53,7 +38,7 @@ export class Integrity {
    */
   private readonly unlinked = new Map<string, Map<number, Uint8Array>>();
   private readonly reported = new Set<string>();
-  private readonly verifiedHeads = new Set<string>();
+  private readonly signatures: VerifiedHeads;
   /** Per room: the newest head whose signature verified. */
   private readonly newest = new Map<string, Head>();
   private readonly counters = new SenderCounters();
@@ -65,6 +50,7 @@ export class Integrity {
     private readonly pins: Pins,
     o: IntegrityOptions,
   ) {
+    this.signatures = new VerifiedHeads(pins);
     this.watch = new HeadWatch({
       graceMs: o.headGraceMs,
       recheck: async (room, seq) => this.checkHeads((await this.read(room, { after: seq - 1 }, 1)).heads),
@@ -108,7 +94,7 @@ export class Integrity {
         checked.push(ev);
       }
       const room = checked[0]?.room;
-      if (room !== undefined) this.checkCounters(room, this.counters.add(room, checked.map(counted)));
+      if (room !== undefined) this.checkCounters(room, this.counters.add(room, checked.map(checkedEvent)));
     });
   }
 
@@ -121,7 +107,7 @@ export class Integrity {
     return this.queue.run(async () => {
       await this.checkChain(ev, await eventHash(ev), null);
       this.watch.expect(ev.room, ev.seq);
-      const pairs = this.counters.add(ev.room, [counted(ev)]);
+      const pairs = this.counters.add(ev.room, [checkedEvent(ev)]);
       const key = storeKey.counters(ev.room);
       // After a skip, the counters seen before it say nothing about the next messages: start over.
       const seen = contiguous ? ((await this.ctx.store.get<Record<string, number>>(key)) ?? {}) : {};
@@ -146,21 +132,13 @@ export class Integrity {
    * with the same seq, chain and signature is not verified again. Then each is compared with the chains seen.
    */
   async checkHeads(heads: readonly Head[]): Promise<void> {
-    const fresh = heads.filter((h) => !this.verifiedHeads.has(headId(h)));
-    const key = fresh.length > 0 ? await this.pins.serverKey() : null;
-    const results = await Promise.all(
-      fresh.map(async (head) => {
-        const { signature, ...unsigned } = head;
-        return key ? rsaVerify(key, fromB64u(signature), headBytes(unsigned)) : false;
-      }),
-    );
+    const valid = await this.signatures.check(heads);
     return this.queue.run(() => {
-      for (const [i, head] of fresh.entries()) {
-        if (results[i]) rememberHead(this.verifiedHeads, headId(head));
-        else this.warn(head.room, 'bad_head', `head ${head.seq} is not signed by the pinned server key`);
-      }
-      for (const head of heads) {
-        if (!this.verifiedHeads.has(headId(head))) continue;
+      for (const [i, head] of heads.entries()) {
+        if (!valid[i]) {
+          this.warn(head.room, 'bad_head', `head ${head.seq} is not signed by the pinned server key`);
+          continue;
+        }
         remember(this.heads, head.room, head.seq, head.chain);
         this.watch.headSeen(head.room, head.seq);
         if (head.seq > (this.newest.get(head.room)?.seq ?? 0)) this.newest.set(head.room, head);
@@ -303,12 +281,6 @@ export class Integrity {
     this.reported.add(id);
     this.ctx.emit('integrity', user === undefined ? { room, kind, detail } : { room, kind, detail, user });
   }
-}
-
-function counted(ev: RoomEvent): CheckedEvent {
-  return ev.kind === 'message'
-    ? { seq: ev.seq, message: { sender: ev.sender, counter: ev.content.counter } }
-    : { seq: ev.seq };
 }
 
 function remember<T>(map: Map<string, Map<number, T>>, room: string, seq: number, value: T): void {

@@ -3,6 +3,8 @@
 // event between them was checked too, so a counter jump means the server dropped or reordered something,
 // never that this client simply has not read that part yet.
 
+import type { RoomEvent } from '@parley/protocol';
+
 /** Messages remembered per sender and room; older ones are forgotten first. */
 const PER_SENDER = 4000;
 /** Separate runs of checked seqs remembered per room (each page read out of order can open one). */
@@ -24,6 +26,13 @@ export interface CheckedEvent {
   seq: number;
   /** For a message: its sender and counter. */
   message?: { sender: string; counter: number };
+}
+
+/** What the counters need of an event. */
+export function checkedEvent(ev: RoomEvent): CheckedEvent {
+  return ev.kind === 'message'
+    ? { seq: ev.seq, message: { sender: ev.sender, counter: ev.content.counter } }
+    : { seq: ev.seq };
 }
 
 class RoomCounters {

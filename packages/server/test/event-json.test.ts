@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import type { RoomEvent } from '@parley/protocol';
 import { contentJson } from '../src/storage/content-json.ts';
 import { eventFrame } from '../src/realtime/frames.ts';
-import { rowToEvent } from '../src/storage/room-log.ts';
+import { rowToEvent } from '../src/storage/event-rows.ts';
 
 const text = fc.string({ unit: 'binary', maxLength: 40 });
 const event = fc.record({

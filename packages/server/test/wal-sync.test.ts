@@ -101,7 +101,7 @@ describe('WAL sync', () => {
       .run(room, 'r', 'A'.repeat(43));
     raw.prepare("insert into members (room, user_id, role) values (?, ?, 'admin')").run(room, alice.name);
     const { pending, flush } = manualFlush();
-    const messages = new SqliteMessages(raw, new WalSync(`${file}-wal`, flush));
+    const messages = new SqliteMessages(raw, null, new WalSync(`${file}-wal`, flush));
     const send = async (n: number) =>
       Promise.all(
         Array.from({ length: n }, async (_, i) => ({

@@ -1,37 +1,16 @@
 // WAL checkpoints off the event loop. SQLite's automatic checkpoint runs inside the COMMIT that takes the WAL
 // past 1,000 pages: it copies those pages into the database file and fsyncs it, holding the event loop for
 // tens of milliseconds under load (acks and fan-out wait). Here a worker thread with a connection of its own
-// runs a PASSIVE checkpoint, which neither waits for nor blocks the writer, every `intervalMs`, and the
-// server's connection only finishes what the worker left (FINISH_FRAMES). Should the worker fail, the
+// (checkpoint-worker.js) runs a PASSIVE checkpoint, which neither waits for nor blocks the writer, every
+// `intervalMs`, and the server's connection only finishes what the worker left (FINISH_FRAMES). Should the worker fail, the
 // connection checkpoints at SQLite's default again, so the WAL never grows without bound.
 //
 // The worker runs at a lower scheduling priority (a higher nice value, on Linux): it shares a core with the
 // event loop when the server is pinned or busy, and a checkpoint copying a second's worth of WAL took the
 // loop's time in the middle of a commit. At CHECKPOINT_NICE it still gets more of a contended core than
 // copying the WAL needs; what that did to ingest p99 is in docs/performance.md ("What changed").
-import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Database as BetterSqlite3 } from 'better-sqlite3';
-
-/** Plain JavaScript (the worker runs no TypeScript loader): open, checkpoint on a timer, close on request. */
-const WORKER_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.file);
-try {
-  // Linux: this thread's id is the last part of /proc/thread-self, and setpriority on it renices this thread only.
-  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
-  require('node:os').setPriority(tid, workerData.nice);
-} catch {
-  // Elsewhere checkpoints run at the server's priority.
-}
-const timer = setInterval(() => db.pragma('wal_checkpoint(PASSIVE)'), workerData.intervalMs);
-parentPort.once('message', () => {
-  clearInterval(timer);
-  db.close();
-  parentPort.close();
-});
-`;
 
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
 /**
@@ -54,10 +33,8 @@ export class Checkpointer {
     file: string,
     intervalMs = 1000,
   ) {
-    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
-    this.worker = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { driver, file, intervalMs, nice: CHECKPOINT_NICE },
+    this.worker = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
+      workerData: { file, intervalMs, nice: CHECKPOINT_NICE },
     });
     db.pragma(`wal_autocheckpoint = ${FINISH_FRAMES}`);
     this.exited = new Promise((resolve) => {

@@ -9,6 +9,8 @@ import { KyselyStore } from './kysely-store.ts';
 import { migrate, type Capabilities } from './migrations.ts';
 import { cachingStatements } from './statement-cache.ts';
 import { SqliteMessages } from './sqlite-messages.ts';
+import { PostgresMessages } from './postgres-messages.ts';
+import type { MessageWriter } from './message-writer.ts';
 import { WalSync } from './wal-sync.ts';
 import { Checkpointer } from './checkpointer.ts';
 
@@ -17,7 +19,7 @@ const SYNCHRONOUS: Record<SqliteSynchronous, string> = { full: 'FULL', normal: '
 async function sqlite(
   file: string,
   synchronous: SqliteSynchronous,
-): Promise<{ db: Kysely<Database>; messages: () => SqliteMessages }> {
+): Promise<{ db: Kysely<Database>; messages: (db: Kysely<Database>) => MessageWriter }> {
   const { default: BetterSqlite3 } = await import('better-sqlite3');
   mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   const database = new BetterSqlite3(file);
@@ -41,14 +43,15 @@ async function sqlite(
   return {
     db: new Kysely<Database>({ dialect: new SqliteDialect({ database: closing }) }),
     // Its statements name the tables: prepared only once the migrations made them (and the WAL exists).
-    messages: () => new SqliteMessages(database, synchronous === 'full' ? new WalSync(`${file}-wal`) : undefined),
+    messages: (db) =>
+      new SqliteMessages(database, db, synchronous === 'full' ? new WalSync(`${file}-wal`) : undefined),
   };
 }
 
 export async function createStore(config: DatabaseConfig): Promise<Store> {
   let db: Kysely<Database>;
   let caps: Capabilities;
-  let messages: (() => SqliteMessages) | undefined;
+  let messages: (db: Kysely<Database>) => MessageWriter;
   switch (config.kind) {
     case 'sqlite':
       ({ db, messages } = await sqlite(config.path, config.synchronous ?? 'full'));
@@ -58,6 +61,7 @@ export async function createStore(config: DatabaseConfig): Promise<Store> {
       const { postgres } = await import('./postgres.ts');
       db = await postgres(config);
       caps = { serialId: 'identity' };
+      messages = (pg) => new PostgresMessages(pg);
       break;
     }
   }
@@ -67,5 +71,5 @@ export async function createStore(config: DatabaseConfig): Promise<Store> {
     await db.destroy();
     throw err;
   }
-  return new KyselyStore(db, messages?.());
+  return new KyselyStore(db, messages(db));
 }

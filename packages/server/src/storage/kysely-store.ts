@@ -1,4 +1,4 @@
-// The one Store implementation: Kysely over SQLite now, PostgreSQL through the same queries later.
+// The one Store implementation, Kysely on SQLite and PostgreSQL; messages go through the backend's own write path.
 import { sql, type Kysely } from 'kysely';
 import {
   MAX_VAULT_RECORDS,
@@ -10,6 +10,7 @@ import {
 import type { Database } from './schema.ts';
 import type {
   AppendInput,
+  AppendResult,
   SessionRecord,
   Store,
   StoredKeyRequest,
@@ -19,9 +20,9 @@ import type {
 } from './store.ts';
 import * as pending from './pending-keys.ts';
 import { isUniqueViolation } from './db-errors.ts';
-import { appendItems } from './message-batch.ts';
+import { appendMembership, type MembershipInput } from './room-log.ts';
+import type { MessageInput, MessageWriter } from './message-writer.ts';
 import { MemberCache } from './member-cache.ts';
-import type { SqliteMessages } from './sqlite-messages.ts';
 import * as reads from './room-reads.ts';
 import { claimSetting, readSetting } from './settings.ts';
 import { vaultAfter, writeVault } from './vault-store.ts';
@@ -49,10 +50,10 @@ class VaultRollback extends Error {
 export class KyselyStore implements Store {
   /** Per process: who may post where, versioned by the rooms' member_seq [D6]. */
   private readonly memberCache = new MemberCache();
-  /** `sqlite`: the fast message writer on the same SQLite connection (absent on PostgreSQL). */
+  /** `messages`: the backend's message write path (sqlite-messages.ts, postgres-messages.ts). */
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly sqlite?: SqliteMessages,
+    private readonly messages: MessageWriter,
   ) {}
 
   async createUser(u: Omit<UserRecord, 'failedLogins' | 'failedWindowStart'>, now: number): Promise<boolean> {
@@ -201,8 +202,25 @@ export class KyselyStore implements Store {
     return rows.map(toSession);
   }
 
-  appendBatch(items: readonly AppendInput[], ts: number) {
-    return appendItems(this.db, items, ts, this.memberCache, this.sqlite);
+  /**
+   * Messages go to the backend's message path, membership changes to room-log.ts: each run of one kind in one
+   * transaction, the runs in order (a kick then a message in one batch: the message sees the kick [M11]).
+   */
+  async appendBatch(items: readonly AppendInput[], ts: number): Promise<AppendResult[]> {
+    const results: AppendResult[] = [];
+    for (let at = 0; at < items.length;) {
+      const messages = items[at]!.kind === 'message';
+      let end = at + 1;
+      while (end < items.length && (items[end]!.kind === 'message') === messages) end++;
+      const run = items.slice(at, end);
+      results.push(
+        ...(messages
+          ? await this.messages.append(run as MessageInput[], ts, this.memberCache)
+          : await appendMembership(this.db, run as MembershipInput[], ts, this.memberCache)),
+      );
+      at = end;
+    }
+    return results;
   }
 
   async insertHeads(heads: readonly Head[]): Promise<void> {
@@ -222,15 +240,15 @@ export class KyselyStore implements Store {
   coMembers = (user: string) => reads.coMembers(this.db, user);
   // Events and heads are read only once the message batches committed before the read are on disk.
   readEvents = async (room: string, q: { after?: number; before?: number; limit: number; maxSeq?: number }) => {
-    await this.sqlite?.settled();
+    await this.messages.settled();
     return reads.readEvents(this.db, room, q);
   };
   readHeads = async (room: string, lo: number, hi: number) => {
-    await this.sqlite?.settled();
+    await this.messages.settled();
     return reads.readHeads(this.db, room, lo, hi);
   };
   headSeq = async (room: string) => {
-    await this.sqlite?.settled();
+    await this.messages.settled();
     return reads.headSeq(this.db, room);
   };
 
@@ -252,8 +270,8 @@ export class KyselyStore implements Store {
   }
 
   async close(): Promise<void> {
-    await this.sqlite?.settled();
+    await this.messages.settled();
     await this.db.destroy();
-    this.sqlite?.close();
+    this.messages.close();
   }
 }

@@ -2,7 +2,7 @@
 // one database [D6], so an entry is trusted only at the version it was read at: every membership change
 // sets the room's `member_seq` in the same transaction, and a batch compares it, read under the room's row
 // lock, with the entry's version. A stale or missing entry costs one query per room per batch.
-import type { Trx } from './room-log.ts';
+import type { Trx } from './event-rows.ts';
 
 /** Rooms kept; past it the oldest entry goes (a busy room is read again at once). */
 const MAX_ROOMS = 10_000;

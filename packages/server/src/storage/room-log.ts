@@ -1,13 +1,11 @@
-// The room log's write side [R1] [R2] [D2]: one group commit applies many appends in one transaction. Seq
-// assignment is serialised per room inside the transaction: the first touch of a room in a batch takes its
-// row (an UPDATE ... RETURNING, which locks the row on PostgreSQL), later appends continue from memory, and
-// the batch ends with one UPDATE of the room head. A batch of messages only takes the fast path of
-// message-batch.ts; this careful path serves membership changes and the rare resend.
-import { hash as oneShotHash } from 'node:crypto';
-import type { Kysely, Transaction } from 'kysely';
+// Membership changes in the room log [R1] [R2] [D2]: room creation and member events, the careful path (Kysely,
+// both backends). Seq assignment is serialised per room inside the transaction: the first touch of a room
+// takes its row (an UPDATE ... RETURNING, which locks the row on PostgreSQL), later appends continue from
+// memory, and the batch ends with one UPDATE of the room head. Messages have their own write path per
+// backend (message-writer.ts); PostgreSQL's takes its row locks through `Batch` below.
+import type { Kysely } from 'kysely';
 import {
   applyMembership,
-  concatBytes,
   fromB64u,
   toB64u,
   EMPTY_ROOM,
@@ -22,77 +20,10 @@ import {
 import type { Database } from './schema.ts';
 import type { AppendInput, AppendResult } from './store.ts';
 import type { MemberCache } from './member-cache.ts';
-import { contentJson, rememberContentJson } from './content-json.ts';
-import { eventHash } from './event-hash.ts';
+import { lockOrder, nextEvent, type LogTip, type Trx } from './event-rows.ts';
 
-export type Trx = Transaction<Database>;
-/** The tip of a room's log while a batch is written: not the signed head of the protocol [M5]. */
-export interface LogTip {
-  seq: number;
-  chain: Uint8Array;
-  /** Seq of the room's last membership change: the version of the membership cache [D6]. */
-  memberSeq: number;
-}
-export type EventRow = Database['events'];
-
-// Synchronous SHA-256 keeps the transaction short; it equals the protocol's WebCrypto nextChain.
-const sha256 = (b: Uint8Array): Buffer => oneShotHash('sha256', b, 'buffer');
-
-/**
- * The protocol's toB64u (unpadded base64url) by Node's native encoder: one string, where the portable
- * encoder builds it in pieces (about 2 KB of garbage per event for its hash and chain).
- */
-export const nativeB64u = (b: Uint8Array): string =>
-  Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('base64url');
-
-export function rowToEvent(r: Database['events']): RoomEvent {
-  const content = JSON.parse(r.content) as object;
-  rememberContentJson(content, r.content);
-  return {
-    room: r.room,
-    seq: Number(r.seq),
-    ts: Number(r.ts),
-    kind: r.kind,
-    sender: r.sender,
-    content,
-    hash: r.hash,
-    chain: r.chain,
-  } as RoomEvent;
-}
-
-/**
- * The next event of a locked room: seq and chain link assigned, `head` advanced, nothing written (the caller
- * inserts `row`). The one place an event's hash and chain are computed on the server.
- */
-export function nextEvent(
-  room: string,
-  head: LogTip,
-  ts: number,
-  e: EventContent & { sender: string },
-): { event: RoomEvent; row: EventRow } {
-  const seq = head.seq + 1;
-  const hash = eventHash(room, seq, ts, e);
-  const chain = sha256(concatBytes(head.chain, hash));
-  const event = {
-    room,
-    seq,
-    ts,
-    kind: e.kind,
-    sender: e.sender,
-    content: e.content,
-    hash: hash.toString('base64url'),
-    chain: chain.toString('base64url'),
-  };
-  const row: EventRow = {
-    ...event,
-    content: contentJson(e.content),
-    client_msg_id: e.kind === 'message' ? e.content.clientMsgId : null,
-    event_id: e.kind === 'member' ? e.content.eventId : null,
-  };
-  head.seq = seq;
-  head.chain = chain;
-  return { event: event as RoomEvent, row };
-}
+/** What this path writes: everything but messages. */
+export type MembershipInput = Exclude<AppendInput, { kind: 'message' }>;
 
 export class Batch {
   private readonly heads = new Map<string, LogTip>();
@@ -133,19 +64,14 @@ export class Batch {
   async append(room: string, e: EventContent & { sender: string }): Promise<RoomEvent> {
     const head = await this.head(room);
     if (!head) throw new Error(`append to unknown room ${room}`);
-    const { event, row } = this.build(room, head, e);
+    const { event, row } = nextEvent(room, head, this.ts, e);
     await this.trx.insertInto('events').values(row).execute();
     return event;
   }
 
-  /** Assigns the next seq and chain link of a locked room, without writing: the caller inserts `row`. */
-  build(room: string, head: LogTip, e: EventContent & { sender: string }): { event: RoomEvent; row: EventRow } {
-    return nextEvent(room, head, this.ts, e);
-  }
-
-  /** The locked head of a room, once `head(room)` has taken it. */
-  locked(room: string): LogTip | undefined {
-    return this.heads.get(room);
+  /** The tips of the rooms `head()` locked, advanced by whoever writes their events. */
+  tips(): ReadonlyMap<string, LogTip> {
+    return this.heads;
   }
 
   async finish(): Promise<void> {
@@ -257,55 +183,10 @@ async function appendCreate(trx: Trx, batch: Batch, item: Extract<AppendInput, {
   return { ok: true as const, events, duplicate: false };
 }
 
-async function appendMessage(
-  trx: Trx,
-  batch: Batch,
-  item: Extract<AppendInput, { kind: 'message' }>,
-): Promise<AppendResult> {
-  const { envelope, sender } = item;
-  const earlier = await trx
-    .selectFrom('events')
-    .selectAll()
-    .where('room', '=', envelope.room)
-    .where('sender', '=', sender)
-    .where('client_msg_id', '=', envelope.clientMsgId)
-    .executeTakeFirst();
-  if (earlier) return { ok: true, events: [rowToEvent(earlier)], duplicate: true };
-  const member = await trx
-    .selectFrom('members')
-    .select('role')
-    .where('room', '=', envelope.room)
-    .where('user_id', '=', sender)
-    .executeTakeFirst();
-  if (!member?.role) return { ok: false, code: 'NOT_MEMBER', message: 'you are not a member of this room' };
-  const head = await batch.head(envelope.room);
-  if (head && envelope.memberSeq < head.memberSeq) return membershipChanged(head.memberSeq, envelope.memberSeq);
-  const event = await batch.append(envelope.room, { kind: 'message', content: envelope, sender });
-  return { ok: true, events: [event], duplicate: false };
-}
-
-/**
- * [M11] A message encrypted for the membership at `named`, after a later change at `current`: refused, so a
- * kick racing a send never lets the removed member read it. The sender folds again and re-encrypts.
- */
-export const membershipChanged = (current: number, named: number): AppendResult => ({
-  ok: false,
-  code: 'MEMBERSHIP_CHANGED',
-  message: `the room's membership changed at seq ${current}, after this message was encrypted (for seq ${named}): encrypt it again`,
-});
-
-export function lockOrder(items: readonly AppendInput[]): string[] {
-  const rooms = new Set<string>();
-  for (const i of items) {
-    if (i.kind === 'message') rooms.add(i.envelope.room);
-    else if (i.kind === 'member') rooms.add(i.event.room);
-  }
-  return [...rooms].sort();
-}
-
-export async function appendBatch(
+/** Commits the membership items in one transaction: one result per item, in order. */
+export async function appendMembership(
   db: Kysely<Database>,
-  items: readonly AppendInput[],
+  items: readonly MembershipInput[],
   ts: number,
   cache: MemberCache,
 ): Promise<AppendResult[]> {
@@ -322,9 +203,6 @@ export async function appendBatch(
           break;
         case 'member':
           results.push(await appendMember(trx, batch, item.event));
-          break;
-        case 'message':
-          results.push(await appendMessage(trx, batch, item));
           break;
       }
     }

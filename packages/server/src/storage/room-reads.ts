@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Head, MemberEvent, Role, RoomEvent } from '@parley/protocol';
 import type { Database } from './schema.ts';
 import type { MembershipRecord, PublicRoomRecord, RoomSummaryRecord } from './store.ts';
-import { rowToEvent } from './room-log.ts';
+import { rowToEvent } from './event-rows.ts';
 
 type Db = Kysely<Database>;
 

@@ -1,14 +1,16 @@
-// The group commit's fast path on SQLite: a batch of messages written by better-sqlite3 directly, in one
+// SQLite's message write path (message-writer.ts): a batch written by better-sqlite3 directly, in one
 // synchronous BEGIN IMMEDIATE transaction of prepared statements. Through Kysely the same batch cost about a
 // millisecond of JavaScript (a query tree built, compiled and frozen per statement, a promise per step), more
-// than the rest of a message's life on the server; here it costs tens of microseconds. Same rows, same
-// checks and the same event construction (`nextEvent`) as the Kysely path of message-batch.ts, which
-// PostgreSQL uses; the store contract suite runs both.
+// than the rest of a message's life on the server; here it costs tens of microseconds. A resend [D2] is found
+// by the INSERT itself (ON CONFLICT DO NOTHING on the client message id's unique index), so a fresh message
+// costs no lookup. The store contract suite runs this and PostgreSQL's path alike.
 import type { Database as BetterSqlite3, Statement } from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
 import type { AppendResult } from './store.ts';
 import type { MemberCache, MemberEntry } from './member-cache.ts';
-import { buildMessages, type MessageInput } from './message-batch.ts';
-import { nativeB64u, type EventRow, type LogTip } from './room-log.ts';
+import { nativeB64u, rowToEvent, type EventRow, type LogTip } from './event-rows.ts';
+import { writeMessages, type MessageInput, type MessageWriter } from './message-writer.ts';
 import type { WalSync } from './wal-sync.ts';
 
 interface HeadRow {
@@ -26,10 +28,11 @@ interface HeadRow {
  */
 export const DEFERRED_FLUSH_MIN = 64;
 
-export class SqliteMessages {
+export class SqliteMessages implements MessageWriter {
   private readonly selectHead: Statement<[string], HeadRow>;
   private readonly selectMembers: Statement<[string], { user_id: string }>;
   private readonly insertEvent: Statement<[EventRow]>;
+  private readonly selectEarlier: Statement<[string, string, string], EventRow>;
   private readonly updateHead: Statement<[number, string, string]>;
   private readonly commitBatch: (items: readonly MessageInput[], ts: number, cache: MemberCache) => AppendResult[];
   /** Whether the last commit left its flush to the WalSync. */
@@ -39,9 +42,13 @@ export class SqliteMessages {
 
   private readonly unflushed: { normal: Statement; full: Statement } | null;
 
-  /** `wal`: commit without the inline fsync and flush the WAL off the event loop (wal-sync.ts). */
+  /**
+   * `kysely`: the Kysely instance on the same connection, whose (asynchronous) transactions this one must not
+   * run inside. `wal`: commit without the inline fsync and flush the WAL off the event loop (wal-sync.ts).
+   */
   constructor(
     private readonly db: BetterSqlite3,
+    private readonly kysely: Kysely<Database> | null,
     private readonly wal?: WalSync,
   ) {
     this.unflushed = wal
@@ -51,8 +58,10 @@ export class SqliteMessages {
     this.selectMembers = db.prepare('select user_id from members where room = ? and role is not null');
     this.insertEvent = db.prepare(
       'insert into events (room, seq, ts, kind, sender, client_msg_id, event_id, content, hash, chain) ' +
-        'values (@room, @seq, @ts, @kind, @sender, @client_msg_id, @event_id, @content, @hash, @chain)',
+        'values (@room, @seq, @ts, @kind, @sender, @client_msg_id, @event_id, @content, @hash, @chain) ' +
+        'on conflict (room, sender, client_msg_id) do nothing',
     );
+    this.selectEarlier = db.prepare('select * from events where room = ? and sender = ? and client_msg_id = ?');
     this.updateHead = db.prepare('update rooms set head_seq = ?, head_chain = ? where id = ?');
     const transaction = db.transaction((items: readonly MessageInput[], ts: number, cache: MemberCache) =>
       this.write(items, ts, cache),
@@ -60,13 +69,17 @@ export class SqliteMessages {
     this.commitBatch = (items, ts, cache) => transaction.immediate(items, ts, cache);
   }
 
-  /**
-   * Commits the batch, or throws (a unique violation means a resend: the caller takes the careful path).
-   * Kysely's transactions on the same connection span several turns of the event loop; this one runs
-   * synchronously, so it only has to wait for the connection while one of those is open (`busy`).
-   */
-  get busy(): boolean {
-    return this.db.inTransaction;
+  /** Commits the batch (message-writer.ts); durable when it resolves [D1]. */
+  async append(items: readonly MessageInput[], ts: number, cache: MemberCache): Promise<AppendResult[]> {
+    // Kysely's transactions on this connection span several turns of the event loop; this one runs
+    // synchronously, so it only waits for the connection while one of those is open. Holding Kysely's one
+    // connection keeps its transactions off it meanwhile.
+    const results =
+      this.db.inTransaction && this.kysely
+        ? await this.kysely.connection().execute(() => Promise.resolve(this.commit(items, ts, cache)))
+        : this.commit(items, ts, cache);
+    await this.durable();
+    return results;
   }
 
   /**
@@ -115,8 +128,13 @@ export class SqliteMessages {
       });
       members.set(envelope.room, this.members(cache, envelope.room, row.member_seq));
     }
-    const { results, rows } = buildMessages(items, ts, heads, members);
-    for (const row of rows) this.insertEvent.run(row);
+    const results = writeMessages(items, ts, heads, members, {
+      earlier: (i) => {
+        const row = this.selectEarlier.get(i.envelope.room, i.sender, i.envelope.clientMsgId);
+        return row && rowToEvent(row);
+      },
+      insert: (row) => this.insertEvent.run(row).changes === 1,
+    });
     for (const [room, head] of heads) this.updateHead.run(head.seq, nativeB64u(head.chain), room);
     return results;
   }

@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_CHAIN, eventHash, fromB64u, nextChain, randomId, toB64u, type RoomEvent } from '@parley/protocol';
 import type { DatabaseConfig } from '../../src/config.ts';
 import { createStore } from '../../src/storage/create-store.ts';
-import type { AppendInput, Store } from '../../src/storage/store.ts';
+import type { AppendInput, AppendResult, Store } from '../../src/storage/store.ts';
+
+type AppendResultOf = AppendResult | undefined;
 import { envelope, keyPool, member, type TestUser } from '../harness.ts';
 import type { Backend } from './backends.ts';
 
@@ -302,6 +304,50 @@ export function storeContract(backend: Backend<DatabaseConfig>, opts: { multiPro
       expect(seqOf(results[2])).toBe(seqOf(results[0]) + 1);
       expect(seqOf(results[0])).toBe(seqOf(first) + 1);
       await verifyChain(await store.readEvents(room, { after: 0, limit: 1000 }));
+    });
+
+    it('[D2] the same client message id twice in one batch: one event, the second gets it as a resend', async () => {
+      const id = randomId();
+      const same = await envelope(alice, room, 1, id);
+      const results = await store.appendBatch(
+        [
+          { kind: 'message', sender: 'alice', envelope: same },
+          { kind: 'message', sender: 'alice', envelope: same },
+          { kind: 'message', sender: 'bob', envelope: await envelope(bob, room, 4) },
+        ],
+        Date.now(),
+      );
+      const seqOf = (r: AppendResultOf) => (r?.ok ? r.events[0]!.seq : -1);
+      expect(results[0]).toMatchObject({ ok: true, duplicate: false });
+      expect(results[1]).toMatchObject({ ok: true, duplicate: true });
+      expect(seqOf(results[1])).toBe(seqOf(results[0]));
+      expect(seqOf(results[2])).toBe(seqOf(results[0]) + 1);
+      await verifyChain(await store.readEvents(room, { after: 0, limit: 1000 }));
+    });
+
+    it('[D2] a resend after the sender left still gets its original event, not a refusal', async () => {
+      const id = randomId();
+      const sent = await envelope(bob, room, 5, id);
+      const [first] = await store.appendBatch([{ kind: 'message', sender: 'bob', envelope: sent }], Date.now());
+      expect(first).toMatchObject({ ok: true, duplicate: false });
+      // A change after the send: a fresh message for the old membership is refused [M11] ...
+      const leave = await member(bob, { type: 'leave', room, target: 'bob' });
+      expect((await store.appendBatch([{ kind: 'member', event: leave }], Date.now()))[0]).toMatchObject({
+        ok: true,
+      });
+      const [fresh] = await store.appendBatch(
+        [{ kind: 'message', sender: 'bob', envelope: await envelope(bob, room, 6) }],
+        Date.now(),
+      );
+      expect(fresh).toMatchObject({ ok: false, code: 'NOT_MEMBER' });
+      // ... but the resend of what was committed before is answered with its original event.
+      const [again] = await store.appendBatch([{ kind: 'message', sender: 'bob', envelope: sent }], Date.now());
+      expect(again).toMatchObject({ ok: true, duplicate: true });
+      expect(again?.ok && again.events[0]!.seq).toBe(first?.ok && first.events[0]!.seq);
+      const invite = await member(alice, { type: 'invite', room, target: 'bob' });
+      expect((await store.appendBatch([{ kind: 'member', event: invite }], Date.now()))[0]).toMatchObject({
+        ok: true,
+      });
     });
 
     it('[D6] a membership change committed through another store reaches this store at once', async () => {
