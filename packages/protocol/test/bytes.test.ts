@@ -8,6 +8,7 @@ import {
   b64u,
   isCanonicalB64u,
   randomId,
+  timeOrderedId,
   toB64u,
   tryFromB64u,
   tryFromUtf8,
@@ -102,6 +103,21 @@ describe('base64url', () => {
     const ids = new Set(Array.from({ length: 50 }, randomId));
     expect(ids.size).toBe(50);
     for (const id of ids) expect(tryFromB64u(id)?.length).toBe(16);
+  });
+
+  it('[M4] timeOrderedId: 6 bytes of milliseconds (big-endian), 10 random bytes; ids made close in time share a prefix', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2 ** 48 - 1 }), (ms) => {
+        const bytes = fromB64u(timeOrderedId(ms));
+        expect(bytes.length).toBe(16);
+        expect(bytes.subarray(0, 6).reduce((n, b) => n * 256 + b, 0)).toBe(ms);
+      }),
+    );
+    const now = Date.UTC(2026, 11, 7, 12, 0, 0);
+    const a = timeOrderedId(now);
+    const b = timeOrderedId(now + 60_000);
+    expect(a.slice(0, 5)).toBe(b.slice(0, 5));
+    expect(a).not.toBe(timeOrderedId(now));
   });
 });
 

@@ -8,6 +8,7 @@ import {
   ratchetTo,
   sealMessage,
   sealShare,
+  timeOrderedId,
   toB64u,
   type Envelope,
 } from '@parley/protocol';
@@ -73,7 +74,7 @@ export class Outbound {
         index: s.index,
         memberSeq: fold.memberSeq,
         counter,
-        clientMsgId: randomId(),
+        clientMsgId: timeOrderedId(),
         text,
       });
       const next = { ...s, chainKey: toB64u(await nextChainKey(fromB64u(s.chainKey))), index: s.index + 1 };
