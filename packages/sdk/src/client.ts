@@ -1,23 +1,24 @@
 // createClient(): wires the parts together and runs every live frame through one queue, in order (where each
-// goes: frame-router.ts; each event: integrity -> membership fold -> decryption -> events, in live.ts).
-import { type Envelope } from '@parley/protocol';
+// goes: frame-router.ts; each event: integrity -> membership fold -> decryption -> events, in live.ts). The
+// client's methods are the parts' own, or small modules: room-actions.ts, message-send.ts.
 import { Account } from './account.ts';
 import { createApi } from './api.ts';
 import { Connection, connectUrl } from './connection.ts';
 import { SerialQueue, notLoggedIn, storeKey, type Ctx } from './context.ts';
 import { Emitter } from './emitter.ts';
-import { ParleyError, isParleyError } from './errors.ts';
+import { ParleyError } from './errors.ts';
 import { Inbound } from './inbound.ts';
 import { Integrity } from './integrity.ts';
 import { KeyRequestAnswers } from './key-requests.ts';
 import { HistoryShares } from './history-shares.ts';
 import { frameRouter } from './frame-router.ts';
 import { Live } from './live.ts';
+import { messageSender } from './message-send.ts';
 import { Outbound } from './outbound.ts';
 import { Pins } from './pins.ts';
 import { Rooms, normalizeUser } from './rooms.ts';
+import { roomActions } from './room-actions.ts';
 import { SignedInStore } from './signed-in-store.ts';
-import { chatResponse } from '@parley/protocol';
 import { Timeline } from './timeline.ts';
 import { Verifier } from './verifier.ts';
 import { Vault } from './vault.ts';
@@ -107,27 +108,6 @@ export function createClient(options: ClientOptions): ParleyClient {
     return (await store.get<Record<string, number>>(storeKey.lastSeq)) ?? {};
   }
 
-  async function send(room: string, text: string): Promise<{ seq: number }> {
-    // A room id the last list gave needs no request; a name is looked up.
-    const r = await rooms.resolveCached(room);
-    const envelope = await outbound.prepare(r.id, text);
-    try {
-      return await deliver(envelope);
-    } catch (e) {
-      // [M11] The membership changed between this client's fold and the server's commit (a kick racing the
-      // send): the server refused the message. Fold again (a removal starts a new session) and send it once
-      // more, under the same counter.
-      if (!isParleyError(e, 'MEMBERSHIP_CHANGED')) throw e;
-      await outbound.unsent(r.id, envelope);
-      return deliver(await outbound.prepare(r.id, text, { fresh: true }));
-    }
-  }
-
-  async function deliver(envelope: Envelope): Promise<{ seq: number }> {
-    if (connection.state === 'online') return { seq: (await connection.sendEnvelope(envelope)).seq };
-    return { seq: (await api.post('/api/chat', { envelope }, chatResponse)).seq };
-  }
-
   /**
    * A sign-in as `user`: their partition of the store is used (logout closed it, or another user had it), and
    * once signed in, the checking worker starts loading while the first pages are fetched. A failed sign-in
@@ -194,30 +174,8 @@ export function createClient(options: ClientOptions): ParleyClient {
     publicRooms: () => rooms.publicList(),
     resolveRoom: (idOrName) => rooms.resolve(idOrName, true),
     createRoom: (name, opts) => rooms.create(name, opts),
-    directMessage: async (user) => {
-      const other = normalizeUser(user);
-      const me = ctx.me().user;
-      return rooms.create([me, other].sort().join(' & '), { members: [other] });
-    },
-    invite: async (room, user) => {
-      const id = (await rooms.resolve(room)).id;
-      const invitee = normalizeUser(user);
-      await rooms.act(id, 'invite', invitee);
-      // [R5] In a "shared history" room, the earlier messages become readable to the newcomer. The invite itself
-      // is done: if handing on fails, the newcomer's key requests reach the senders instead.
-      await historyShares.forward(id, invitee).catch(() => 0);
-    },
-    join: async (room) => rooms.act((await rooms.resolve(room, true)).id, 'join', ctx.me().user),
-    leave: async (room) => {
-      const id = (await rooms.resolve(room)).id;
-      await rooms.act(id, 'leave', ctx.me().user);
-      await inbound.forgetRoom(id);
-    },
-    kick: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'kick', normalizeUser(user)),
-    directPeer: (room) => rooms.directPeer(room),
-    promote: async (room, user) => rooms.act((await rooms.resolve(room)).id, 'promote', normalizeUser(user)),
-    members: async (room) => rooms.members((await rooms.resolve(room)).id, online),
-    send,
+    ...roomActions(ctx, { rooms, inbound, historyShares, online }),
+    send: messageSender({ api, connection, outbound, rooms }),
     history: async (room, opts) => (await timeline.page(room, opts)).messages,
     historyPage: (room, opts) => timeline.page(room, opts),
     markRead: (room, seq) => timeline.markRead(room, seq),
