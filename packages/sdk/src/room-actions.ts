@@ -17,14 +17,15 @@ export function roomActions(
   parts: { rooms: Rooms; inbound: Inbound; historyShares: HistoryShares; online: ReadonlySet<string> },
 ): RoomActions {
   const { rooms, inbound, historyShares, online } = parts;
-  const id = async (room: string) => (await rooms.resolve(room)).id;
+  // Asks the server for the room list: membership changes act on what the server says now.
+  const resolveId = async (room: string) => (await rooms.resolve(room)).id;
   return {
     directMessage: async (user) => {
       const other = normalizeUser(user);
       return rooms.create([ctx.me().user, other].sort().join(' & '), { members: [other] });
     },
     invite: async (room, user) => {
-      const roomId = await id(room);
+      const roomId = await resolveId(room);
       const invitee = normalizeUser(user);
       await rooms.act(roomId, 'invite', invitee);
       // [R5] In a "shared history" room, the earlier messages become readable to the newcomer. The invite itself
@@ -33,13 +34,13 @@ export function roomActions(
     },
     join: async (room) => rooms.act((await rooms.resolve(room, true)).id, 'join', ctx.me().user),
     leave: async (room) => {
-      const roomId = await id(room);
+      const roomId = await resolveId(room);
       await rooms.act(roomId, 'leave', ctx.me().user);
       await inbound.forgetRoom(roomId);
     },
-    kick: async (room, user) => rooms.act(await id(room), 'kick', normalizeUser(user)),
-    promote: async (room, user) => rooms.act(await id(room), 'promote', normalizeUser(user)),
-    members: async (room) => rooms.members(await id(room), online),
+    kick: async (room, user) => rooms.act(await resolveId(room), 'kick', normalizeUser(user)),
+    promote: async (room, user) => rooms.act(await resolveId(room), 'promote', normalizeUser(user)),
+    members: async (room) => rooms.members(await resolveId(room), online),
     directPeer: (room) => rooms.directPeer(room),
   };
 }

@@ -32,11 +32,15 @@ const NOT_MEMBER: AppendResult = { ok: false, code: 'NOT_MEMBER', message: 'you 
  * [M11] A message encrypted for the membership at `named`, after a later change at `current`: refused, so a
  * kick racing a send never lets the removed member read it. The sender folds again and re-encrypts.
  */
-export const membershipChanged = (current: number, named: number): AppendResult => ({
+const membershipChanged = (current: number, named: number): AppendResult => ({
   ok: false,
   code: 'MEMBERSHIP_CHANGED',
   message: `the room's membership changed at seq ${current}, after this message was encrypted (for seq ${named}): encrypt it again`,
 });
+
+/** One message of one sender in one room: what the [D2] index holds unique. */
+export const messageKey = (room: string, sender: string, clientMsgId: string | null): string =>
+  `${room}\n${sender}\n${clientMsgId}`;
 
 const resent = (event: RoomEvent): AppendResult => ({ ok: true, events: [event], duplicate: true });
 
@@ -55,7 +59,7 @@ export function writeMessages(
   const written = new Map<string, RoomEvent>();
   return items.map((item): AppendResult => {
     const { room, clientMsgId, memberSeq } = item.envelope;
-    const key = `${room}\n${item.sender}\n${clientMsgId}`;
+    const key = messageKey(room, item.sender, clientMsgId);
     const inBatch = written.get(key);
     if (inBatch) return resent(inBatch);
     const tip = tips.get(room);

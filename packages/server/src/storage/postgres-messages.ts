@@ -10,12 +10,10 @@ import type { AppendResult } from './store.ts';
 import type { MemberCache, MemberEntry } from './member-cache.ts';
 import { lockOrder, rowToEvent, type EventRow, type Trx } from './event-rows.ts';
 import { Batch } from './room-log.ts';
-import { writeMessages, type MessageInput, type MessageWriter } from './message-writer.ts';
+import { messageKey, writeMessages, type MessageInput, type MessageWriter } from './message-writer.ts';
 
 /** Rows per INSERT: power-of-two chunks keep the distinct statement texts (and prepared statements) few. */
 const CHUNK = 64;
-
-const keyOf = (room: string, sender: string, clientMsgId: string | null) => `${room}\n${sender}\n${clientMsgId}`;
 
 async function insertRows(trx: Trx, rows: readonly EventRow[]): Promise<void> {
   let at = 0;
@@ -43,7 +41,7 @@ async function storedEarlier(trx: Trx, items: readonly MessageInput[]): Promise<
       ),
     )
     .execute();
-  return new Map(rows.map((r) => [keyOf(r.room, r.sender, r.client_msg_id), rowToEvent(r)]));
+  return new Map(rows.map((r) => [messageKey(r.room, r.sender, r.client_msg_id), rowToEvent(r)]));
 }
 
 export class PostgresMessages implements MessageWriter {
@@ -61,9 +59,9 @@ export class PostgresMessages implements MessageWriter {
       const earlier = await storedEarlier(trx, items);
       const rows: EventRow[] = [];
       const out = writeMessages(items, ts, batch.tips(), members, {
-        earlier: (i) => earlier.get(keyOf(i.envelope.room, i.sender, i.envelope.clientMsgId)),
+        earlier: (i) => earlier.get(messageKey(i.envelope.room, i.sender, i.envelope.clientMsgId)),
         insert(row) {
-          if (earlier.has(keyOf(row.room, row.sender, row.client_msg_id))) return false;
+          if (earlier.has(messageKey(row.room, row.sender, row.client_msg_id))) return false;
           rows.push(row);
           return true;
         },
