@@ -58,17 +58,24 @@ export function hasCanonicalTail(text: string): boolean {
   return tail === 2 ? (v & 15) === 0 : (v & 3) === 0;
 }
 
-/** Decodes untrusted base64url (no padding); null when it is not exactly that. */
-export function tryFromB64u(text: string): Uint8Array | null {
+/** How many bytes base64url text (no padding) spells; -1 when no such text has its length. */
+export function b64uLength(text: string): number {
   const tail = text.length % 4;
-  if (tail === 1) return null;
-  const out = new Uint8Array(((text.length - tail) / 4) * 3 + (tail === 0 ? 0 : tail - 1));
+  return tail === 1 ? -1 : ((text.length - tail) / 4) * 3 + (tail === 0 ? 0 : tail - 1);
+}
+
+/**
+ * Decodes untrusted base64url (no padding) into `out` from `at` (b64uLength(text) bytes, which the caller made
+ * room for); false when it is not exactly that (what was written then means nothing).
+ */
+export function decodeB64uInto(text: string, out: Uint8Array, at: number): boolean {
+  const tail = text.length % 4;
+  if (tail === 1) return false;
   let acc = 0;
-  let at = 0;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
     const v = code < 128 ? B64U_VALUE[code]! : -1;
-    if (v < 0) return null;
+    if (v < 0) return false;
     acc = (acc << 6) | v;
     if ((i & 3) === 3) {
       out[at++] = acc >> 16;
@@ -79,14 +86,22 @@ export function tryFromB64u(text: string): Uint8Array | null {
   }
   // Reject non-canonical encodings (stray bits in the last character) so one value has one spelling.
   if (tail === 2) {
-    if (acc & 15) return null;
+    if (acc & 15) return false;
     out[at] = acc >> 4;
   } else if (tail === 3) {
-    if (acc & 3) return null;
+    if (acc & 3) return false;
     out[at++] = acc >> 10;
     out[at] = (acc >> 2) & 255;
   }
-  return out;
+  return true;
+}
+
+/** Decodes untrusted base64url (no padding); null when it is not exactly that. */
+export function tryFromB64u(text: string): Uint8Array | null {
+  const length = b64uLength(text);
+  if (length < 0) return null;
+  const out = new Uint8Array(length);
+  return decodeB64uInto(text, out, 0) ? out : null;
 }
 
 /** Decodes base64url already validated by a schema; a bad value here is a bug, so it throws. */

@@ -1,9 +1,9 @@
 // The room log's hash chain [R1] and the server's head countersignature [M5].
 import { concatBytes, fromB64u } from './bytes.ts';
-import { canonical } from './canonical.ts';
+import { B64u, Canonical, canonical, encodeCanonical, writtenBytes, type NativeBytes } from './canonical.ts';
 import { sha256 } from './crypto/primitives.ts';
 import { memberBytes } from './membership.ts';
-import { messageBytes } from './crypto/message.ts';
+import { messageFields } from './crypto/message.ts';
 import type { Head, MemberEvent, Envelope } from './wire.ts';
 
 export const GENESIS_CHAIN = new Uint8Array(32);
@@ -12,28 +12,25 @@ export type EventContent = { kind: 'member'; content: MemberEvent } | { kind: 'm
 
 type LogEvent = EventContent & { room: string; seq: number; ts: number; sender: string };
 
-/** What the event's author signed ([M4] messageBytes, [R2] memberBytes) and the signature, decoded. */
-function signedContent(e: EventContent & { sender: string }): { signed: Uint8Array; signature: Uint8Array } {
-  const { signature, ...unsigned } = e.content;
-  const signed =
-    e.kind === 'member' ? memberBytes(e.content) : messageBytes(unsigned as Omit<Envelope, 'signature'>, e.sender);
-  return { signed, signature: fromB64u(signature) };
-}
-
-/** The canonical bytes of an event's signed content, signature included. */
-export function eventBodyBytes(e: EventContent & { sender: string }): Uint8Array {
-  const { signed, signature } = signedContent(e);
-  return canonical('event-body', [signed, signature]);
-}
-
 /**
  * What a reader checks of one event, with the content's canonical bytes built once for both checks: `hashed`,
  * whose SHA-256 is the event's hash [R1], and `signed` + `signature`, the author's signature input [M4] [R2].
+ * The signed message is written in place inside the event (a view of it), so the event costs one buffer.
  */
-export function eventInputs(e: LogEvent): { hashed: Uint8Array; signed: Uint8Array; signature: Uint8Array } {
-  const { signed, signature } = signedContent(e);
-  const body = canonical('event-body', [signed, signature]);
-  return { hashed: canonical('event', [e.room, e.seq, e.ts, e.kind, e.sender, body]), signed, signature };
+export function eventInputs(
+  e: LogEvent,
+  native?: NativeBytes,
+): { hashed: Uint8Array; signed: Uint8Array; signature: Uint8Array } {
+  // A membership event (rare) is signed as its own bytes; a message is nested unwritten.
+  const signed = e.kind === 'member' ? memberBytes(e.content) : messageFields(e.content, e.sender);
+  const signature = new B64u(e.content.signature);
+  const body = new Canonical('event-body', [signed, signature]);
+  const hashed = encodeCanonical(new Canonical('event', [e.room, e.seq, e.ts, e.kind, e.sender, body]), native);
+  return {
+    hashed,
+    signed: signed instanceof Canonical ? writtenBytes(signed) : signed,
+    signature: writtenBytes(signature),
+  };
 }
 
 export async function eventHash(e: LogEvent): Promise<Uint8Array> {

@@ -2,7 +2,18 @@
 // label separates domains, so a signature made for one purpose is never valid for another.
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { CANONICAL_LABELS, canonical, utf8, type CanonicalLabel } from '@parley/protocol';
+import {
+  B64u,
+  CANONICAL_LABELS,
+  Canonical,
+  canonical,
+  encodeCanonical,
+  fromB64u,
+  toB64u,
+  utf8,
+  writtenBytes,
+  type CanonicalLabel,
+} from '@parley/protocol';
 import { toHex } from './wycheproof.ts';
 
 /** An independent decoder of the spec's layout: if it recovers label and fields, the encoding is injective. */
@@ -88,5 +99,37 @@ describe('canonical', () => {
       expect(() => canonical('msg', [bad]), String(bad)).toThrow(RangeError);
     }
     expect(toHex(canonical('msg', [Number.MAX_SAFE_INTEGER])).endsWith('001fffffffffffff')).toBe(true);
+  });
+
+  it('[§0] a nested value and a base64url field are written in place as the bytes they stand for, viewable there', () => {
+    fc.assert(
+      fc.property(
+        label,
+        label,
+        byteFields,
+        fc.uint8Array({ maxLength: 40 }),
+        fc.string(),
+        (outer, inner, fields, raw, text) => {
+          const nested = new Canonical(inner, [...fields, new B64u(toB64u(raw))]);
+          const field = new B64u(toB64u(raw));
+          const bytes = encodeCanonical(new Canonical(outer, [text, nested, field, 7]));
+          const innerBytes = canonical(inner, [...fields, raw]);
+          expect(toHex(bytes)).toBe(toHex(canonical(outer, [text, innerBytes, raw, 7])));
+          // The views are of the encoding itself, at the places the fields were written.
+          expect(toHex(writtenBytes(nested))).toBe(toHex(innerBytes));
+          expect(toHex(writtenBytes(field))).toBe(toHex(raw));
+          expect(writtenBytes(field).buffer).toBe(bytes.buffer);
+        },
+      ),
+    );
+  });
+
+  it('[§0] a base64url field that is not canonical base64url is refused, not written as other bytes', () => {
+    const good = toB64u(Uint8Array.of(1, 2, 3, 4));
+    expect(fromB64u(good)).toEqual(Uint8Array.of(1, 2, 3, 4));
+    for (const bad of ['A', 'AB*D', 'AQ==', 'AR', 'é']) {
+      expect(() => encodeCanonical(new Canonical('msg', [new B64u(bad)])), bad).toThrow(RangeError);
+    }
+    expect(() => writtenBytes(new B64u(good))).toThrow(/before it was encoded/);
   });
 });

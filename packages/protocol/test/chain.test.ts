@@ -6,7 +6,7 @@ import {
   GENESIS_CHAIN,
   canonical,
   concatBytes,
-  eventBodyBytes,
+  eventInputs,
   eventHash,
   fromB64u,
   headBytes,
@@ -116,9 +116,13 @@ describe('chain', () => {
       const { signature, ...unsigned } = e.content;
       const content = e.kind === 'member' ? memberBytes(e.content) : messageBytes(unsigned as never, e.sender);
       const body = canonical('event-body', [content, fromB64u(signature)]);
-      expect(eventBodyBytes(e)).toEqual(body);
-      const expected = sha(canonical('event', [e.room, e.seq, e.ts, e.kind, e.sender, body]));
-      expect(await eventHash(e)).toEqual(expected);
+      const event = canonical('event', [e.room, e.seq, e.ts, e.kind, e.sender, body]);
+      // The signed content is written inside the event, and handed out as a view of exactly its bytes.
+      const inputs = eventInputs(e);
+      expect(inputs.hashed).toEqual(event);
+      expect(inputs.signed).toEqual(content);
+      expect(inputs.signature).toEqual(fromB64u(signature));
+      expect(await eventHash(e)).toEqual(sha(event));
     }
   });
 

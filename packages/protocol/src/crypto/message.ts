@@ -1,6 +1,6 @@
 // Messages [M1] [M4] and key shares [M2]: sealing on the sender, opening with a reason on the receiver [M6].
 import { concatBytes, fromB64u, randomBytes, toB64u, tryFromUtf8, utf8 } from '../bytes.ts';
-import { canonical } from '../canonical.ts';
+import { B64u, Canonical, canonical, encodeCanonical } from '../canonical.ts';
 import { PROTOCOL_VERSION, type Envelope, type KeyShare } from '../wire.ts';
 import {
   aesGcmDecrypt,
@@ -18,21 +18,25 @@ export type UnsignedEnvelope = Omit<Envelope, 'signature'>;
 const messageAad = (e: { room: string; sessionId: string; index: number }, sender: string) =>
   canonical('msg-aad', [PROTOCOL_VERSION, e.room, sender, fromB64u(e.sessionId), e.index]);
 
-/** The bytes the sender signs [M4]; the receiver recomputes them with the sender the server names. */
-export const messageBytes = (e: UnsignedEnvelope, sender: string): Uint8Array =>
-  canonical('msg', [
+/** The bytes the sender signs [M4], unwritten: so an event can nest them without a copy (chain.ts). */
+export const messageFields = (e: UnsignedEnvelope, sender: string): Canonical =>
+  new Canonical('msg', [
     e.v,
     e.room,
     sender,
-    fromB64u(e.sessionId),
+    new B64u(e.sessionId),
     e.index,
     e.memberSeq,
-    fromB64u(e.iv),
-    fromB64u(e.ciphertext),
-    fromB64u(e.commit),
-    fromB64u(e.clientMsgId),
+    new B64u(e.iv),
+    new B64u(e.ciphertext),
+    new B64u(e.commit),
+    new B64u(e.clientMsgId),
     e.counter,
   ]);
+
+/** The bytes the sender signs [M4]; the receiver recomputes them with the sender the server names. */
+export const messageBytes = (e: UnsignedEnvelope, sender: string): Uint8Array =>
+  encodeCanonical(messageFields(e, sender));
 
 export interface SealMessageOptions {
   room: string;
