@@ -154,12 +154,12 @@ describe('parley CLI', () => {
       const sender = createClient({ server: server.url, store: new MemoryKeyStore(), webSocket: nodeWebSocket });
       await sender.register('piper', PASSWORD);
       const room = await sender.createRoom('pipe', { members: ['alice'] });
-      // 150 lines of ~1 KiB: more than twice what a pipe holds.
+      // 150 lines of ~4 KB: 600 KB. A child's stdout is a socket pair whose kernel side holds ~210 KB (net.core
+      // .wmem_default), and the parent buffers 16-64 KiB of a paused stream: the process must wait for its reader.
       const count = 150;
       await sender.connect();
-      for (let i = 0; i < count; i++) await sender.send(room.id, `line ${i} ${'x'.repeat(1000)}`);
+      for (let i = 0; i < count; i++) await sender.send(room.id, `line ${i} ${'x'.repeat(4000)}`);
       await sender.logout();
-      // The reader does not read for a while: the pipe fills (64 KiB) and the rest waits in the process.
       const child = spawn(
         process.execPath,
         [
@@ -180,14 +180,18 @@ describe('parley CLI', () => {
           stdio: ['ignore', 'pipe', 'pipe'],
         },
       );
+      // Listened to from the start, then paused: had the child exited meanwhile, Node would resume the stream
+      // and drop what no listener took (child_process flushStdio), which is not what this test is about.
+      let text = '';
+      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
       child.stdout.pause();
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       const closed = new Promise((resolve) => child.stdout.once('close', resolve));
       let stderr = '';
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // The reader does not read for a while.
       await new Promise((r) => setTimeout(r, 3000));
-      let text = '';
-      child.stdout.on('data', (d: Buffer) => (text += d.toString()));
+      const exitedUnread = child.exitCode !== null;
       child.stdout.resume();
       const code = await exited;
       await closed;
@@ -195,6 +199,8 @@ describe('parley CLI', () => {
       const lines = text.trim().split('\n');
       expect(lines, `stderr: ${stderr}`).toHaveLength(count);
       expect(lines.at(-1)).toContain(`piper: line ${count - 1} `);
+      // It had to wait for the reader: it was still running when the reader began to read.
+      expect(exitedUnread).toBe(false);
     },
   );
 
