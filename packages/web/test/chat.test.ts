@@ -4,7 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, MemoryKeyStore } from '@parley/sdk';
 import { nodeWebSocket } from '@parley/sdk/node';
-import { member, message, openPerson, openRoom, SCREENSHOTS, send, signUp, startStack } from './harness.ts';
+import {
+  accessibilityViolations,
+  member,
+  message,
+  openPerson,
+  openRoom,
+  SCREENSHOTS,
+  send,
+  signUp,
+  startStack,
+} from './harness.ts';
 import type { Person, Stack } from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -33,6 +43,8 @@ describe('the web client in Chromium', () => {
     await page.getByLabel('Password').fill('password1');
     await page.getByRole('button', { name: 'Sign up' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('most common');
+    // The sign-in form with its error, as a screen reader or a keyboard meets it.
+    expect(await accessibilityViolations(page)).toEqual([]);
   });
 
   it('[R3] two people sign up, land in "general" and chat', async () => {
@@ -46,6 +58,7 @@ describe('the web client in Chromium', () => {
     await send(alice.page, 'hi bob');
     await message(bob.page, 'hi bob').waitFor();
     await alice.page.screenshot({ path: join(SCREENSHOTS, 'general-alice.png') });
+    expect(await accessibilityViolations(alice.page)).toEqual([]);
   });
 
   it('Enter sends, Shift+Enter starts a new line', async () => {
@@ -88,6 +101,7 @@ describe('the web client in Chromium', () => {
     await send(bob.page, 'count me in');
     await message(alice.page, 'count me in').waitFor();
     await alice.page.screenshot({ path: join(SCREENSHOTS, 'private-room.png') });
+    expect(await accessibilityViolations(alice.page)).toEqual([]);
   });
 
   it('[M7] markup in a message is shown as text and never runs', async () => {
@@ -111,6 +125,7 @@ describe('the web client in Chromium', () => {
     await dialog.getByRole('button', { name: 'Mark as verified' }).click();
     await dialog.getByText('bob is verified.').waitFor();
     await alice.page.screenshot({ path: join(SCREENSHOTS, 'safety-number.png') });
+    expect(await accessibilityViolations(alice.page)).toEqual([]);
     await dialog.getByRole('button', { name: 'Close' }).click();
     // bob's side shows the same number.
     await member(bob.page, 'alice').getByRole('button', { name: 'Safety number' }).click();
@@ -153,6 +168,7 @@ describe('the web client in Chromium', () => {
     await member(alice.page, 'bob').getByText('admin', { exact: true }).waitFor();
     expect(await member(alice.page, 'bob').getByRole('button', { name: 'Make admin' }).count()).toBe(0);
     await alice.page.screenshot({ path: join(SCREENSHOTS, 'member-admin.png') });
+    expect(await accessibilityViolations(alice.page)).toEqual([]);
     await member(alice.page, 'bob').getByRole('button', { name: 'Remove from room' }).click();
     await expect.poll(() => member(alice.page, 'bob').count()).toBe(0);
     await alice.page.locator('li.notice', { hasText: 'alice removed bob' }).waitFor();

@@ -1,11 +1,13 @@
 // A real stack for browser tests: the API on a free port with a temporary data dir, the web server in front of
 // it serving a fresh Vite build, and Debian's Chromium driven by playwright-core.
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { chromium } from 'playwright-core';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type * as Axe from 'axe-core';
 import { startServer } from '@parley/server';
 import { buildBundle } from '../src/build.ts';
 import { startWebServer } from '../src/serve.ts';
@@ -135,4 +137,22 @@ export function message(page: Page, text: string) {
 
 export function member(page: Page, user: string) {
   return page.getByRole('complementary', { name: 'Members' }).locator(`li[data-user="${user}"]`);
+}
+
+const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * axe-core's WCAG 2.1 A and AA rules on the page as it is now: one line per rule broken, naming the elements (an
+ * empty list is a pass). axe is evaluated through the DevTools protocol, which the app's CSP does not govern.
+ */
+export async function accessibilityViolations(page: Page): Promise<string[]> {
+  await page.evaluate(await axeSource);
+  const results = await page.evaluate(() =>
+    (window as unknown as { axe: typeof Axe }).axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    }),
+  );
+  return results.violations.map(
+    (v) => `${v.id} (${v.impact ?? '-'}): ${v.help}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
 }

@@ -4,7 +4,17 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { message, openPerson, openRoom, SCREENSHOTS, send, signUp, startStack, type Stack } from './harness.ts';
+import {
+  accessibilityViolations,
+  message,
+  openPerson,
+  openRoom,
+  SCREENSHOTS,
+  send,
+  signUp,
+  startStack,
+  type Stack,
+} from './harness.ts';
 import { STATUS_WORDS } from '../src/ui/chat/MessageItem.tsx';
 
 const PASSWORD = 'correct horse battery staple';
@@ -35,6 +45,7 @@ describe('[R5] who reads earlier messages, asked when a room is created', () => 
     // New members can read earlier messages unless the creator says otherwise.
     expect(await nav.getByRole('radio', { name: 'New members can read earlier messages' }).isChecked()).toBe(true);
     await alice.page.screenshot({ path: join(SCREENSHOTS, 'create-room-history.png') });
+    expect(await accessibilityViolations(alice.page)).toEqual([]);
 
     for (const [room, earlier] of [
       ['open book', /New members can read/],
@@ -54,6 +65,7 @@ describe('[R5] who reads earlier messages, asked when a room is created', () => 
     await carol.page.getByText(STATUS_WORDS.before_join).waitFor();
     expect(await message(carol.page, 'before carol, in memoirs').count()).toBe(0);
     await carol.page.screenshot({ path: join(SCREENSHOTS, 'sent-before-you-joined.png') });
+    expect(await accessibilityViolations(carol.page)).toEqual([]);
     await Promise.all([alice.context.close(), carol.context.close()]);
   }, 120_000);
 });

@@ -5,7 +5,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, MemoryKeyStore } from '@parley/sdk';
 import { nodeWebSocket } from '@parley/sdk/node';
-import { message, openPerson, openRoom, SCREENSHOTS, signUp, startStack, type Stack } from './harness.ts';
+import {
+  accessibilityViolations,
+  message,
+  openPerson,
+  openRoom,
+  SCREENSHOTS,
+  signUp,
+  startStack,
+  type Stack,
+} from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
 let stack: Stack;
@@ -48,6 +57,7 @@ describe('[M2] a missing key heals in the browser', () => {
     const waiting = alice.page.getByText(/Waiting for the key from bob/);
     await waiting.waitFor();
     await alice.page.screenshot({ path: join(SCREENSHOTS, 'waiting-for-key.png') });
+    expect(await accessibilityViolations(alice.page)).toEqual([]);
 
     // bob comes online (a fresh client on his device: his sessions are in its store).
     const bobAgain = createClient({ server: stack.apiUrl, store: bobStore, webSocket: nodeWebSocket });

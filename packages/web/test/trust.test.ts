@@ -13,7 +13,7 @@ import { randomBytes, randomId, sealMessage, type RoomEvent } from '@parley/prot
 import { loadServerKey } from '../../server/src/security/server-key.ts';
 import { rechain } from '../../../test/malicious/adversary.ts';
 import { STATUS_WORDS } from '../src/ui/chat/MessageItem.tsx';
-import { openPerson, SCREENSHOTS, signUp, startStack } from './harness.ts';
+import { accessibilityViolations, openPerson, SCREENSHOTS, signUp, startStack } from './harness.ts';
 import type { Stack } from './harness.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -76,6 +76,7 @@ describe('the sign-in screen against a lying server', () => {
         /^Login refused: the server offered a key derivation of 1000 iterations, below the minimum of 600000; your password was not used\./,
       );
     await page.screenshot({ path: join(SCREENSHOTS, 'login-refused-kdf.png') });
+    expect(await accessibilityViolations(page)).toEqual([]);
     expect(requested).toContain('POST /api/prelogin');
     expect(requested).not.toContain('POST /api/login');
     // Nothing to click through: the form is back, and no way past it is offered.
@@ -229,6 +230,7 @@ describe('[R4] [M6] the room view against a lying server', () => {
       .poll(() => refused.textContent(), { timeout: 15_000 })
       .toMatch(/^Not sent: cannot verify who is in this room: the server left out event \d+ of the log\./);
     await page.screenshot({ path: join(SCREENSHOTS, 'not-member-and-refused-send.png') });
+    expect(await accessibilityViolations(page)).toEqual([]);
     await bob.logout();
     await context.close();
   });
