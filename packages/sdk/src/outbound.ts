@@ -84,6 +84,19 @@ export class Outbound {
     });
   }
 
+  /**
+   * [M4] A message of this user's that another of their devices sent: the counter is the user's, not the
+   * device's, so the next message here counts on from it (two devices taking turns would otherwise both send
+   * the same counter, which every reader rightly reports as a replay). Only two devices sending at the same
+   * moment can still meet on one counter.
+   */
+  sawOwnCounter(room: string, counter: number): Promise<void> {
+    return this.queue.run(async () => {
+      const stored = await this.ctx.store.get<number>(storeKey.ownCounter(room));
+      if (stored !== undefined && counter > stored) await this.ctx.store.set(storeKey.ownCounter(room), counter);
+    });
+  }
+
   /** A prepared message the server refused: its counter is given back, so the next message takes it [M4]. */
   unsent(room: string, envelope: Envelope): Promise<void> {
     return this.queue.run(async () => {

@@ -1,0 +1,41 @@
+// [M4] One account on two devices: the per-room counter is the user's, so messages sent from either device in
+// turn count on from each other, and no reader is told the server replayed anything.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { IntegrityWarning, ParleyClient } from '../src/index.ts';
+import { client, PASSWORD, registered, testServer } from './helpers.ts';
+
+describe('two devices of one account', () => {
+  let server: Awaited<ReturnType<typeof testServer>>;
+  beforeAll(async () => {
+    server = await testServer();
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  it('[M4] taking turns in a room, they count on from each other: readers see no replay', async () => {
+    const laptop = await registered(server.url, 'alice');
+    const phone = client(server.url);
+    await phone.login('alice', PASSWORD);
+    const bob = await registered(server.url, 'bob');
+    const warnings: IntegrityWarning[] = [];
+    bob.on('integrity', (w) => warnings.push(w));
+    await Promise.all([laptop.connect(), phone.connect(), bob.connect()]);
+    const room = (await laptop.createRoom('turns', { members: ['bob'] })).id;
+    // What each client was shown live, by seq (the other device may show a message as waiting for its key
+    // until the vault brings it [K9]: it is the event that matters here).
+    const everyone = [laptop, phone, bob];
+    const seen = everyone.map(() => new Set<number>());
+    everyone.forEach((c, i) => c.on('message', (m) => seen[i]!.add(m.seq)));
+    const turns: ParleyClient[] = [laptop, phone, laptop, phone, laptop];
+    for (const [i, device] of turns.entries()) {
+      const { seq } = await device.send(room, `turn ${i}`);
+      // Everyone, the other device too, has had the message before the next turn.
+      await expect.poll(() => seen.every((s) => s.has(seq))).toBe(true);
+    }
+    const read = await bob.history(room);
+    expect(read.map((m) => [m.text, m.status])).toEqual(turns.map((_, i) => [`turn ${i}`, 'ok']));
+    expect(warnings).toEqual([]);
+    await Promise.all([laptop.disconnect(), phone.disconnect(), bob.disconnect()]);
+  });
+});
