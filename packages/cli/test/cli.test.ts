@@ -1,5 +1,6 @@
 /* eslint-disable @typescript-eslint/no-unsafe-return -- the tests assert on parsed JSON lines */
-// The real `parley` binary as a child process against a real server: the command line is the contract.
+// The real `parley` binary as a child process against a real server: the command line is the contract. Over
+// 300 lines on purpose: every test shares one server and one --home, as one user's shell would.
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
