@@ -11,10 +11,10 @@ import { b64uLength, concatBytes, decodeB64uInto, utf8 } from './bytes.ts';
 export type CanonicalField = Uint8Array | string | number | boolean | B64u | Canonical;
 
 /** A field given as the base64url (no padding) that spells its bytes, as the wire carries it. */
-export class B64u {
+export class B64u implements Placed {
   readonly size: number;
-  /** Once written by `encodeCanonical`: where (writtenBytes gives the view). */
-  written: Written | null = null;
+  out: Uint8Array | null = null;
+  at = 0;
 
   constructor(readonly text: string) {
     this.size = b64uLength(text);
@@ -37,17 +37,22 @@ const portableBytes: NativeBytes = {
   writeB64u: (out, at, text) => (decodeB64uInto(text, out, at) ? b64uLength(text) : -1),
 };
 
-/** Where a value was written: a view is made only for the values someone asks for. */
-interface Written {
-  out: Uint8Array;
+/**
+ * Where `encodeCanonical` wrote a value (alone or nested in another): writtenBytes gives the view. Kept as
+ * fields, not a view or an object, because nobody asks for most of them (the server, for any).
+ */
+interface Placed {
+  out: Uint8Array | null;
   at: number;
-  size: number;
+  readonly size: number;
 }
 
 /** Canonical bytes to be written: `encodeCanonical(value)` gives `canonical(label, fields)`. */
-export class Canonical {
-  /** Once `encodeCanonical` wrote this value (alone or nested in another): where (writtenBytes gives the view). */
-  written: Written | null = null;
+export class Canonical implements Placed {
+  out: Uint8Array | null = null;
+  at = 0;
+  /** Its encoded size, once written. */
+  size = 0;
 
   constructor(
     readonly label: CanonicalLabel,
@@ -143,18 +148,21 @@ function write(out: Uint8Array, view: DataView, start: number, s: Sized, native:
       if (native.writeB64u(out, at, part.text) !== size) {
         throw new RangeError('canonical: a base64url field is not canonical base64url');
       }
-      part.written = { out, at, size };
+      part.out = out;
+      part.at = at;
     } else write(out, view, at, part, native);
     at += size;
   }
-  s.value.written = { out, at: start, size: s.size };
+  s.value.out = out;
+  s.value.at = start;
+  s.value.size = s.size;
 }
 
 /**
  * The canonical bytes of `value`: sizes first, then one allocation, nested values and base64url fields written
- * in place (writtenBytes then gives each one's view there). This runs for every event the server commits and every message a
- * client verifies, so it avoids BigInt and per-field buffers; the layout is the spec's (docs/protocol.md §0)
- * and canonical.test.ts pins it.
+ * in place (writtenBytes then gives each one's view there). This runs for every event the server commits and
+ * every message a client verifies, so it avoids BigInt and per-field buffers; the layout is the spec's
+ * (docs/protocol.md §0) and canonical.test.ts pins it.
  */
 export function encodeCanonical(value: Canonical, native: NativeBytes = portableBytes): Uint8Array {
   const root = sized(value);
@@ -165,9 +173,8 @@ export function encodeCanonical(value: Canonical, native: NativeBytes = portable
 
 /** A nested value's bytes inside the encoding that wrote it (a view). */
 export function writtenBytes(value: Canonical | B64u): Uint8Array {
-  const w = value.written;
-  if (!w) throw new RangeError('canonical: a value read before it was encoded');
-  return w.out.subarray(w.at, w.at + w.size);
+  if (!value.out) throw new RangeError('canonical: a value read before it was encoded');
+  return value.out.subarray(value.at, value.at + value.size);
 }
 
 /** The canonical bytes of `fields` under `label`. */

@@ -75,9 +75,9 @@ export class Inbound {
   }
 
   /**
-   * Verifies and decrypts events of one room, oldest first (`verified`: their verifyAll, started earlier). Signatures are verified concurrently and each
-   * session ratchets once for the whole batch; the replay rule [M1] is then applied in seq order, exactly as
-   * if the messages had been read one at a time.
+   * Verifies and decrypts events of one room, oldest first (`verified`: their verifyAll, started earlier).
+   * Signatures are verified concurrently and each session ratchets once for the whole batch; the replay rule
+   * [M1] is then applied in seq order, exactly as if the messages had been read one at a time.
    */
   async decryptMany(
     events: readonly MessageEvent[],

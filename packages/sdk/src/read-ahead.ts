@@ -1,7 +1,7 @@
-// History pages on their way [R1] [M4]: a read fetches the waiting key shares once, with its first page; each page is read by the verifier
-// (parsed, validated, hashed and linked, off the page's thread where it can) and its signatures verified, all
-// before anyone asks for it when it is one of the next older pages of the room being read back. Events are
-// immutable once committed, so a page read ahead cannot go stale.
+// History pages on their way [R1] [M4]: a read fetches the waiting key shares once, with its first page; each
+// page is read by the verifier (parsed, validated, hashed and linked, off the page's thread where it can) and
+// its signatures verified, all before anyone asks for it when it is one of the next older pages of the room
+// being read back. Events are immutable once committed, so a page read ahead cannot go stale.
 import { badResponse } from './api.ts';
 import type { Ctx } from './context.ts';
 import type { Inbound, MessageEvent } from './inbound.ts';

@@ -2,8 +2,8 @@
 // past 1,000 pages: it copies those pages into the database file and fsyncs it, holding the event loop for
 // tens of milliseconds under load (acks and fan-out wait). Here a worker thread with a connection of its own
 // (checkpoint-worker.js) runs a PASSIVE checkpoint, which neither waits for nor blocks the writer, every
-// `intervalMs`, and the server's connection only finishes what the worker left (FINISH_FRAMES). Should the worker fail, the
-// connection checkpoints at SQLite's default again, so the WAL never grows without bound.
+// `intervalMs`, and the server's connection only finishes what the worker left (FINISH_FRAMES). Should the
+// worker fail, the connection checkpoints at SQLite's default again, so the WAL never grows without bound.
 //
 // The worker runs at a lower scheduling priority (a higher nice value, on Linux): it shares a core with the
 // event loop when the server is pinned or busy, and a checkpoint copying a second's worth of WAL took the
