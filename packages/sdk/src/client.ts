@@ -76,7 +76,7 @@ export function createClient(options: ClientOptions): ParleyClient {
     keysMissing: () => void vault.pull().catch(() => undefined),
   });
   const timeline = new Timeline(ctx, { rooms, integrity, inbound, verifier, pullVault: () => vault.pull() });
-  const live = new Live(ctx, integrity, rooms, inbound, outbound);
+  const live = new Live(ctx, integrity, rooms, inbound);
   const online = new Set<string>();
   const frames = new SerialQueue();
   const handleFrame = frameRouter({ inbound, vault, keyRequests, live, integrity, emitter, online });

@@ -6,7 +6,6 @@ import { PROTOCOL_VERSION, type RoomEvent } from '@parley/protocol';
 import { storeKey, type Ctx } from './context.ts';
 import type { Inbound } from './inbound.ts';
 import type { Integrity } from './integrity.ts';
-import type { Outbound } from './outbound.ts';
 import { PAGE_LIMIT, fetchPage } from './log.ts';
 import type { Rooms } from './rooms.ts';
 
@@ -20,7 +19,6 @@ export class Live {
     private readonly integrity: Integrity,
     private readonly rooms: Rooms,
     private readonly inbound: Inbound,
-    private readonly outbound: Pick<Outbound, 'sawOwnCounter'>,
   ) {}
 
   async event(ev: RoomEvent): Promise<void> {
@@ -53,10 +51,7 @@ export class Live {
     const out = notice?.type === 'leave' || notice?.type === 'kick';
     if (out && notice.valid && notice.target === this.ctx.me().user) await this.inbound.forgetRoom(ev.room);
     if (notice) this.ctx.emit('member', notice);
-    if (ev.kind !== 'message') return;
-    // Not waited for: it queues behind this device's own sends, and only the next one needs it.
-    if (ev.sender === this.ctx.me().user) this.outbound.sawOwnCounter(ev.room, ev.content.counter).catch(() => 0);
-    this.ctx.emit('message', await this.inbound.decrypt(ev));
+    if (ev.kind === 'message') this.ctx.emit('message', await this.inbound.decrypt(ev));
   }
 
   /**

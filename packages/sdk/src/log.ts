@@ -29,22 +29,3 @@ export async function fetchAfter(api: Api, room: string, after: number): Promise
     at = last.seq;
   }
 }
-
-/** Walks back from `before` until `match` finds an event; null when the log's start is reached. */
-export async function findBackwards(
-  api: Api,
-  room: string,
-  before: number,
-  match: (e: RoomEvent) => boolean,
-): Promise<RoomEvent | null> {
-  let at = before;
-  while (at > 1) {
-    const page = await fetchPage(api, room, { before: at });
-    const found = page.events.findLast(match);
-    if (found) return found;
-    const first = page.events[0];
-    if (!first || first.seq >= at) return null;
-    at = first.seq;
-  }
-  return null;
-}

@@ -14,7 +14,6 @@ import {
 } from '@parley/protocol';
 import { SerialQueue, storeKey, vaultId, type Ctx } from './context.ts';
 import { ParleyError } from './errors.ts';
-import { findBackwards } from './log.ts';
 import { sealAndPost } from './share-upload.ts';
 import type { InboundSession } from './inbound.ts';
 import type { Pins } from './pins.ts';
@@ -49,12 +48,16 @@ export class Outbound {
   /**
    * Encrypts and signs the next message of the room; the ratchet and counter are saved before it leaves.
    * `fresh`: read the room's log first even when the live fold is current (the server said it is not [M11]).
+   * This device's first message in a room reads it too: it then goes out on what the log vouches for, not only
+   * on what the live stream showed.
    */
   prepare(room: string, text: string, o: { fresh?: boolean; now?: number } = {}): Promise<Envelope> {
     const now = o.now ?? Date.now();
     return this.queue.run(async () => {
       const me = this.ctx.me();
-      const fold = o.fresh ? await this.rooms.fold(room) : await this.rooms.foldForSend(room);
+      const sent = await this.ctx.store.get<number>(storeKey.ownCounter(room));
+      const fold =
+        o.fresh || sent === undefined ? await this.rooms.fold(room) : await this.rooms.foldForSend(room);
       const members = fold.state.members;
       if (!members.has(me.user)) throw new ParleyError('NOT_MEMBER', 'not a member of this room');
       let s = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
@@ -64,7 +67,9 @@ export class Outbound {
         s,
         [...members.keys()].filter((u) => u !== me.user && !(u in s.shared)),
       );
-      const counter = (await this.lastCounter(room)) + 1;
+      // [M4] The counter is the user's, not this device's: the fold has seen every message up to the head,
+      // those the user's other devices sent too, so the next one counts on from the newest of them.
+      const counter = Math.max(sent ?? 0, fold.ownCounter) + 1;
       const envelope = await sealMessage({
         room,
         sender: me.user,
@@ -81,19 +86,6 @@ export class Outbound {
       await this.ctx.store.set(storeKey.outbound(room), next);
       await this.ctx.store.set(storeKey.ownCounter(room), counter);
       return envelope;
-    });
-  }
-
-  /**
-   * [M4] A message of this user's that another of their devices sent: the counter is the user's, not the
-   * device's, so the next message here counts on from it (two devices taking turns would otherwise both send
-   * the same counter, which every reader rightly reports as a replay). Only two devices sending at the same
-   * moment can still meet on one counter.
-   */
-  sawOwnCounter(room: string, counter: number): Promise<void> {
-    return this.queue.run(async () => {
-      const stored = await this.ctx.store.get<number>(storeKey.ownCounter(room));
-      if (stored !== undefined && counter > stored) await this.ctx.store.set(storeKey.ownCounter(room), counter);
     });
   }
 
@@ -192,15 +184,5 @@ export class Outbound {
     const first = fromStart ? 0 : s.index;
     for (const share of posted) s.shared[share.recipient] = Math.min(s.shared[share.recipient] ?? first, first);
     return posted.length > 0;
-  }
-
-  /** The user's per-room counter [M4]; on a new device, taken from the user's own last message in the room. */
-  private async lastCounter(room: string): Promise<number> {
-    const stored = await this.ctx.store.get<number>(storeKey.ownCounter(room));
-    if (stored !== undefined) return stored;
-    const me = this.ctx.me().user;
-    const head = (await this.rooms.fold(room)).seq;
-    const last = await findBackwards(this.ctx.api, room, head + 1, (e) => e.kind === 'message' && e.sender === me);
-    return last?.kind === 'message' ? last.content.counter : 0;
   }
 }

@@ -38,6 +38,11 @@ export interface Fold {
   valid: Map<number, boolean>;
   /** [M11] The seq of the latest membership event folded (valid or not): what an envelope names as memberSeq. */
   memberSeq: number;
+  /**
+   * [M4] The highest counter of this user's messages folded, from any of their devices: the next message counts
+   * on from it (the counter is the user's, so two devices taking turns must not both send the same one).
+   */
+  ownCounter: number;
 }
 
 /** [R4] Whether `user` was a member of the folded room at `seq` (its membership events vouched for). */
@@ -82,6 +87,7 @@ export class RoomFolds {
         periods: new Map(),
         valid: new Map(),
         memberSeq: 0,
+        ownCounter: 0,
       };
       this.folds.set(room, fold);
       if (upTo !== undefined && fold.seq >= upTo) return fold;
@@ -152,12 +158,20 @@ export class RoomFolds {
     if (toB64u(chain) !== ev.chain) return;
     fold.seq = ev.seq;
     fold.chain = chain;
+    this.countOwn(fold, ev);
+  }
+
+  private countOwn(fold: Fold, ev: RoomEvent): void {
+    if (ev.kind === 'message' && ev.sender === this.ctx.me().user) {
+      fold.ownCounter = Math.max(fold.ownCounter, ev.content.counter);
+    }
   }
 
   /** Folds one verified event (readVerified gives them contiguous and in order). */
   private async apply(fold: Fold, ev: RoomEvent): Promise<void> {
     if (ev.seq <= fold.seq) return;
     fold.seq = ev.seq;
+    this.countOwn(fold, ev);
     if (ev.kind !== 'member') return;
     const e = ev.content;
     let ok = e.room === ev.room && ev.sender === e.actor && (await verifyMember(this.pins, e));

@@ -1,5 +1,6 @@
 // [M4] One account on two devices: the per-room counter is the user's, so messages sent from either device in
-// turn count on from each other, and no reader is told the server replayed anything.
+// turn count on from each other (each device's fold of the room has seen the other's), and no reader is told
+// the server replayed anything.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrityWarning, ParleyClient } from '../src/index.ts';
 import { client, PASSWORD, registered, testServer } from './helpers.ts';
@@ -37,5 +38,21 @@ describe('two devices of one account', () => {
     expect(read.map((m) => [m.text, m.status])).toEqual(turns.map((_, i) => [`turn ${i}`, 'ok']));
     expect(warnings).toEqual([]);
     await Promise.all([laptop.disconnect(), phone.disconnect(), bob.disconnect()]);
+  });
+
+  it('[M4] a device that was not connected meanwhile counts on from the log (as the CLI, online per command)', async () => {
+    const laptop = await registered(server.url, 'carol');
+    const phone = client(server.url);
+    await phone.login('carol', PASSWORD);
+    const dave = await registered(server.url, 'dave');
+    const warnings: IntegrityWarning[] = [];
+    dave.on('integrity', (w) => warnings.push(w));
+    const room = (await laptop.createRoom('offline turns', { members: ['dave'] })).id;
+    // Neither device is connected: each send is a POST, and neither sees the other's messages go by.
+    const turns: ParleyClient[] = [laptop, phone, laptop, laptop, phone];
+    for (const [i, device] of turns.entries()) await device.send(room, `turn ${i}`);
+    const read = await dave.history(room);
+    expect(read.map((m) => [m.text, m.status])).toEqual(turns.map((_, i) => [`turn ${i}`, 'ok']));
+    expect(warnings).toEqual([]);
   });
 });
