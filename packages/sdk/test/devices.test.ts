@@ -14,13 +14,28 @@ describe('two devices of one account', () => {
     await server?.close();
   });
 
-  it('[M4] taking turns in a room, they count on from each other: readers see no replay', async () => {
-    const laptop = await registered(server.url, 'alice');
+  /** `user` signed in on a laptop and a phone, and `reader`, whose integrity warnings are collected. */
+  async function accountOnTwoDevices(user: string, reader: string) {
+    const laptop = await registered(server.url, user);
     const phone = client(server.url);
-    await phone.login('alice', PASSWORD);
-    const bob = await registered(server.url, 'bob');
+    await phone.login(user, PASSWORD);
+    const other = await registered(server.url, reader);
     const warnings: IntegrityWarning[] = [];
-    bob.on('integrity', (w) => warnings.push(w));
+    other.on('integrity', (w) => warnings.push(w));
+    return { laptop, phone, reader: other, warnings };
+  }
+
+  /** The reader reads every turn, in order, as ok, and was warned of nothing. */
+  async function expectReadClean(reader: ParleyClient, room: string, turns: number, warnings: IntegrityWarning[]) {
+    const read = await reader.history(room);
+    expect(read.map((m) => [m.text, m.status])).toEqual(
+      Array.from({ length: turns }, (_, i) => [`turn ${i}`, 'ok']),
+    );
+    expect(warnings).toEqual([]);
+  }
+
+  it('[M4] taking turns in a room, they count on from each other: readers see no replay', async () => {
+    const { laptop, phone, reader: bob, warnings } = await accountOnTwoDevices('alice', 'bob');
     await Promise.all([laptop.connect(), phone.connect(), bob.connect()]);
     const room = (await laptop.createRoom('turns', { members: ['bob'] })).id;
     // What each client was shown live, by seq (the other device may show a message as waiting for its key
@@ -34,25 +49,16 @@ describe('two devices of one account', () => {
       // Everyone, the other device too, has had the message before the next turn.
       await expect.poll(() => seen.every((s) => s.has(seq))).toBe(true);
     }
-    const read = await bob.history(room);
-    expect(read.map((m) => [m.text, m.status])).toEqual(turns.map((_, i) => [`turn ${i}`, 'ok']));
-    expect(warnings).toEqual([]);
+    await expectReadClean(bob, room, turns.length, warnings);
     await Promise.all([laptop.disconnect(), phone.disconnect(), bob.disconnect()]);
   });
 
   it('[M4] a device that was not connected meanwhile counts on from the log (as the CLI, online per command)', async () => {
-    const laptop = await registered(server.url, 'carol');
-    const phone = client(server.url);
-    await phone.login('carol', PASSWORD);
-    const dave = await registered(server.url, 'dave');
-    const warnings: IntegrityWarning[] = [];
-    dave.on('integrity', (w) => warnings.push(w));
+    const { laptop, phone, reader: dave, warnings } = await accountOnTwoDevices('carol', 'dave');
     const room = (await laptop.createRoom('offline turns', { members: ['dave'] })).id;
     // Neither device is connected: each send is a POST, and neither sees the other's messages go by.
     const turns: ParleyClient[] = [laptop, phone, laptop, laptop, phone];
     for (const [i, device] of turns.entries()) await device.send(room, `turn ${i}`);
-    const read = await dave.history(room);
-    expect(read.map((m) => [m.text, m.status])).toEqual(turns.map((_, i) => [`turn ${i}`, 'ok']));
-    expect(warnings).toEqual([]);
+    await expectReadClean(dave, room, turns.length, warnings);
   });
 });

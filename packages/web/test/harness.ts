@@ -146,7 +146,8 @@ const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.
  * empty list is a pass). axe is evaluated through the DevTools protocol, which the app's CSP does not govern.
  */
 export async function accessibilityViolations(page: Page): Promise<string[]> {
-  await page.evaluate(await axeSource);
+  // Once per document: a page keeps axe until it navigates.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(await axeSource);
   const results = await page.evaluate(() =>
     (window as unknown as { axe: typeof Axe }).axe.run(document, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
