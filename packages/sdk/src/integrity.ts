@@ -28,6 +28,17 @@ export interface IntegrityOptions {
 
 /** Chains remembered per room: enough to link the next page and compare the next heads. */
 const CHAIN_MEMORY = 2000;
+
+/** A sender's counter and the session it came in (unknown in what an earlier client persisted). */
+interface Counted {
+  counter: number;
+  session?: string;
+}
+
+/** A persisted counter: earlier clients kept only the number. */
+const counted = (saved: Counted | number | undefined): Counted | undefined =>
+  typeof saved === 'number' ? { counter: saved } : saved;
+
 export class Integrity {
   private readonly chains = new Map<string, Map<number, string>>();
   private readonly heads = new Map<string, Map<number, string>>();
@@ -110,16 +121,17 @@ export class Integrity {
       const pairs = this.counters.add(ev.room, [checkedEvent(ev)]);
       const key = storeKey.counters(ev.room);
       // After a skip, the counters seen before it say nothing about the next messages: start over.
-      const seen = contiguous ? ((await this.ctx.store.get<Record<string, number>>(key)) ?? {}) : {};
+      const seen = contiguous ? ((await this.ctx.store.get<Record<string, Counted | number>>(key)) ?? {}) : {};
       if (ev.kind !== 'message') {
         if (!contiguous) await this.ctx.store.set(key, seen);
         return;
       }
-      const counter = ev.content.counter;
+      const now = { counter: ev.content.counter, session: ev.content.sessionId };
+      const before = counted(seen[ev.sender]);
       if (pairs.some((p) => p.later.seq === ev.seq)) this.checkCounters(ev.room, pairs);
-      else this.checkCounter(ev.room, ev.sender, counter, seen[ev.sender], ev.seq);
-      if (!contiguous || counter > (seen[ev.sender] ?? 0))
-        await this.ctx.store.set(key, { ...seen, [ev.sender]: counter });
+      else if (before) this.checkCounter(ev.room, ev.sender, now, before, ev.seq);
+      if (!contiguous || now.counter > (before?.counter ?? 0))
+        await this.ctx.store.set(key, { ...seen, [ev.sender]: now });
     });
   }
 
@@ -248,18 +260,20 @@ export class Integrity {
   }
 
   private checkCounters(room: string, pairs: readonly CounterPair[]): void {
-    for (const p of pairs) this.checkCounter(room, p.sender, p.later.counter, p.earlier.counter, p.later.seq);
+    for (const p of pairs) this.checkCounter(room, p.sender, p.later, p.earlier, p.later.seq);
   }
 
-  private checkCounter(
-    room: string,
-    sender: string,
-    counter: number,
-    last: number | undefined,
-    seq: number,
-  ): void {
-    if (last === undefined) return;
-    if (counter <= last)
+  /**
+   * `later` must count on from `earlier` by one. The one exception is the same counter in another session:
+   * two of the sender's devices (each has its own session) sent at the same moment, each counting on from the
+   * same last message. A server cannot make that up: it cannot sign, and a copy served again is the same
+   * session (and the ratchet reads it as `replayed`).
+   */
+  private checkCounter(room: string, sender: string, later: Counted, earlier: Counted, seq: number): void {
+    const { counter } = later;
+    const last = earlier.counter;
+    const concurrent = counter === last && earlier.session !== undefined && later.session !== earlier.session;
+    if (counter <= last && !concurrent)
       this.warn(room, 'counter_replay', `${sender}'s counter ${counter} at seq ${seq} was already seen`, sender);
     else if (counter > last + 1) {
       this.warn(

@@ -13,6 +13,8 @@ const MAX_RUNS = 1000;
 interface Sent {
   seq: number;
   counter: number;
+  /** The sender-key session it came in: each of the sender's devices has its own [M2]. */
+  session: string;
 }
 
 /** A pair of one sender's messages with every event between them checked: `later` must follow `earlier`. */
@@ -24,14 +26,14 @@ export interface CounterPair {
 
 export interface CheckedEvent {
   seq: number;
-  /** For a message: its sender and counter. */
-  message?: { sender: string; counter: number };
+  /** For a message: its sender, counter and session. */
+  message?: { sender: string; counter: number; session: string };
 }
 
 /** What the counters need of an event. */
 export function checkedEvent(ev: RoomEvent): CheckedEvent {
   return ev.kind === 'message'
-    ? { seq: ev.seq, message: { sender: ev.sender, counter: ev.content.counter } }
+    ? { seq: ev.seq, message: { sender: ev.sender, counter: ev.content.counter, session: ev.content.sessionId } }
     : { seq: ev.seq };
 }
 
@@ -46,7 +48,7 @@ class RoomCounters {
     const last = new Map<string, Sent>();
     for (const ev of events) {
       if (!ev.message) continue;
-      const sent = { seq: ev.seq, counter: ev.message.counter };
+      const sent = { seq: ev.seq, counter: ev.message.counter, session: ev.message.session };
       insert(this.list(ev.message.sender), sent);
       last.set(ev.message.sender, sent);
     }
@@ -58,7 +60,7 @@ class RoomCounters {
         pairs.push({
           sender: ev.message.sender,
           earlier: before,
-          later: { seq: ev.seq, counter: ev.message.counter },
+          later: { seq: ev.seq, counter: ev.message.counter, session: ev.message.session },
         });
     }
     // A page read before a newer one already checked: its last message of each sender meets the next one.

@@ -1,9 +1,9 @@
 // [M4] One account on two devices: the per-room counter is the user's, so messages sent from either device in
 // turn count on from each other (each device's fold of the room has seen the other's), and no reader is told
-// the server replayed anything.
+// the server replayed anything; nor when both send at the same moment and meet on one counter.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntegrityWarning, ParleyClient } from '../src/index.ts';
-import { client, PASSWORD, registered, testServer } from './helpers.ts';
+import { client, PASSWORD, registered, tamperingFetch, testServer } from './helpers.ts';
 
 describe('two devices of one account', () => {
   let server: Awaited<ReturnType<typeof testServer>>;
@@ -15,11 +15,11 @@ describe('two devices of one account', () => {
   });
 
   /** `user` signed in on a laptop and a phone, and `reader`, whose integrity warnings are collected. */
-  async function accountOnTwoDevices(user: string, reader: string) {
+  async function accountOnTwoDevices(user: string, reader: string, readerNet?: typeof fetch) {
     const laptop = await registered(server.url, user);
     const phone = client(server.url);
     await phone.login(user, PASSWORD);
-    const other = await registered(server.url, reader);
+    const other = await registered(server.url, reader, readerNet ? { fetch: readerNet } : {});
     const warnings: IntegrityWarning[] = [];
     other.on('integrity', (w) => warnings.push(w));
     return { laptop, phone, reader: other, warnings };
@@ -60,5 +60,28 @@ describe('two devices of one account', () => {
     const turns: ParleyClient[] = [laptop, phone, laptop, laptop, phone];
     for (const [i, device] of turns.entries()) await device.send(room, `turn ${i}`);
     await expectReadClean(dave, room, turns.length, warnings);
+  });
+
+  it('[M4] sending at the same moment, they meet on one counter: readers see no replay', async () => {
+    // The counters of the messages the reader was served, in seq order.
+    const net = tamperingFetch();
+    const counters = new Map<number, number>();
+    net.hooks.rewrite = (url, body) => {
+      if (url.includes('/events'))
+        for (const e of body.events ?? []) if (e.kind === 'message') counters.set(e.seq, e.content.counter);
+      return body;
+    };
+    const { laptop, phone, reader: frank, warnings } = await accountOnTwoDevices('erin', 'frank', net.fetch);
+    const room = (await laptop.createRoom('at once', { members: ['frank'] })).id;
+    await laptop.send(room, 'turn 0');
+    // Each device reads the log up to the same message, then sends: both count on from turn 0.
+    await Promise.all([laptop.send(room, 'turn 1'), phone.send(room, 'turn 2')]);
+    await phone.send(room, 'turn 3');
+    const read = await frank.history(room);
+    expect(read.map((m) => m.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(read.map((m) => m.text).sort()).toEqual(['turn 0', 'turn 1', 'turn 2', 'turn 3']);
+    // What this test is about: two messages with one counter, then the next counting on from it.
+    expect([...counters.values()]).toEqual([1, 2, 2, 3]);
+    expect(warnings).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@ function span(from: number, to: number, msgs: Record<number, [string, number]>):
   const out: CheckedEvent[] = [];
   for (let seq = from; seq <= to; seq++) {
     const m = msgs[seq];
-    out.push(m ? { seq, message: { sender: m[0], counter: m[1] } } : { seq });
+    out.push(m ? { seq, message: { sender: m[0], counter: m[1], session: 's' } } : { seq });
   }
   return out;
 }
@@ -37,7 +37,9 @@ describe('[M4] SenderCounters', () => {
   it('pairs a live event with the history page it follows (the seam)', () => {
     const c = new SenderCounters();
     c.add('r', span(1, 10, { 10: ['a', 7] }));
-    expect(brief(c.add('r', [{ seq: 11, message: { sender: 'a', counter: 8 } }]))).toEqual(['a 10:7->11:8']);
+    expect(brief(c.add('r', [{ seq: 11, message: { sender: 'a', counter: 8, session: 's' } }]))).toEqual([
+      'a 10:7->11:8',
+    ]);
   });
 
   it('does not pair across events that were not checked', () => {
