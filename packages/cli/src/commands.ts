@@ -182,6 +182,7 @@ async function listen(c: ParleyClient, inv: Invocation, out: Out): Promise<void>
     };
     c.on('message', (m) => show(m, true));
     c.on('recovered', (m) => show(m, false));
+    c.on('keyUnavailable', (m) => show(m, false));
     c.on('integrity', (w) => {
       if (wanted.size === 0 || wanted.has(w.room)) printWarning(out, w, names.get(w.room) ?? w.room);
     });

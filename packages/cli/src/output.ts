@@ -16,7 +16,7 @@ export function createOut(json: boolean): Out {
   };
 }
 
-const STATUS_TEXT: Record<Exclude<DecryptedMessage['status'], 'ok' | 'missing_key'>, string> = {
+const STATUS_TEXT: Record<Exclude<DecryptedMessage['status'], 'ok' | 'missing_key' | 'sender_left'>, string> = {
   before_join: 'sent before you joined',
   not_member: 'REJECTED: the sender was not a member of this room when it was sent',
   bad_signature: 'REJECTED: bad sender signature',
@@ -43,7 +43,9 @@ export function printMessage(out: Out, m: DecryptedMessage, roomName: string): v
       ? safe(m.text ?? '')
       : m.status === 'missing_key'
         ? `[waiting for the key from ${m.sender}]`
-        : `[${STATUS_TEXT[m.status]}]`;
+        : m.status === 'sender_left'
+          ? `[no key: ${m.sender} left the room before sending it]`
+          : `[${STATUS_TEXT[m.status]}]`;
   const mark = m.senderVerified ? '✓' : '';
   out.print(`${ts} #${safe(roomName)} ${m.seq} ${m.sender}${mark}: ${body}`, {
     room: m.room,

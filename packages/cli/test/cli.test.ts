@@ -274,6 +274,31 @@ describe('parley CLI', () => {
     }
   });
 
+  it('[M6] read says when the key can no longer come: its sender left the room before sending it', async () => {
+    const proxy = await startProxy(server.url, {
+      answer: (method, url) => (method === 'POST' && url.endsWith('/shares') ? 204 : undefined),
+    });
+    try {
+      const id = (await run(['--user', 'alice', 'create-room', 'farewell', '--member', 'bob'])).stdout.trim();
+      expect((await run(['--user', 'alice', '--server', proxy.url, 'send', id, 'gone with alice'])).code).toBe(0);
+      expect((await run(['--user', 'bob', 'read', id])).stdout).toMatch(
+        / alice✓?: \[waiting for the key from alice\]\n/,
+      );
+      expect((await run(['--user', 'alice', 'leave', id])).code).toBe(0);
+      const r = await run(['--user', 'bob', 'read', id, '--json']);
+      expect(r.code).toBe(0);
+      expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!)).toMatchObject({
+        sender: 'alice',
+        status: 'sender_left',
+      });
+      expect((await run(['--user', 'bob', 'read', id])).stdout).toMatch(
+        / alice✓?: \[no key: alice left the room before sending it\]\n/,
+      );
+    } finally {
+      await new Promise((resolve) => proxy.server.close(resolve));
+    }
+  });
+
   it('[R5] create-room --history: earlier messages read in a shared room, "sent before you joined" in a joined one', async () => {
     expect((await run(['--user', 'carol', 'register'])).code).toBe(0);
     const cases: [string, RegExp][] = [

@@ -15,7 +15,7 @@ import {
 } from '@parley/protocol';
 import { ChainCache } from './chain-cache.ts';
 import { MessageChecks, type MessageEvent } from './message-checks.ts';
-import { MissingKeys, type RequestKey } from './missing-keys.ts';
+import { MissingKeys, waitsForKey, type RequestKey } from './missing-keys.ts';
 import { SessionCache, type InboundSession } from './session-cache.ts';
 import type { SignatureInput } from './page-read.ts';
 import type { Verifier } from './verifier.ts';
@@ -89,10 +89,10 @@ export class Inbound {
       const verified = await this.checks.verifiedSenders(events);
       const out = events.map((ev, i) => {
         const r = results[i] ?? unreachable();
-        if (r.status === 'missing_key') this.missing.wait(ev);
+        if (waitsForKey(r.status)) this.missing.wait(ev);
         return toMessage(ev, r, verified.has(ev.sender));
       });
-      if (out.some((m) => m.status === 'missing_key')) this.keysMissing();
+      if (out.some((m) => waitsForKey(m.status))) this.keysMissing();
       return out;
     });
   }
@@ -251,6 +251,18 @@ export class Inbound {
       await this.sessions.deletePrefix(prefix);
       await this.ctx.store.delete(storeKey.outbound(room));
       await this.ctx.store.delete(storeKey.outboundPast(room));
+    });
+  }
+
+  /**
+   * [M6] `sender` has left `room`: the messages shown as waiting for their key, again with status
+   * sender_left, as nobody can send it now (they still wait for the vault).
+   */
+  senderLeft(room: string, sender: string): Promise<DecryptedMessage[]> {
+    return this.queue.run(async () => {
+      const gone = this.missing.senderLeft(room, sender);
+      const verified = await this.checks.verifiedSenders(gone);
+      return gone.map((ev) => toMessage(ev, { status: 'sender_left' }, verified.has(ev.sender)));
     });
   }
 

@@ -51,6 +51,8 @@ export class Live {
     const out = notice?.type === 'leave' || notice?.type === 'kick';
     if (out && notice.valid && notice.target === this.ctx.me().user) await this.inbound.forgetRoom(ev.room);
     if (notice) this.ctx.emit('member', notice);
+    if (out && notice.valid && notice.target !== this.ctx.me().user)
+      for (const m of await this.inbound.senderLeft(ev.room, notice.target)) this.ctx.emit('keyUnavailable', m);
     if (ev.kind === 'message') this.ctx.emit('message', await this.inbound.decrypt(ev));
   }
 

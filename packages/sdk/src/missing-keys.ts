@@ -1,5 +1,6 @@
-// Messages whose session this client lacks [M6]: why (`before_join`, or `missing_key` and the key asked for of
-// its sender [M2]), and which messages wait for which session, so they are read again when it comes.
+// Messages whose session this client lacks [M6]: why (`before_join`; `missing_key`, and the key asked for of
+// its sender [M2]; or `sender_left`, with nobody to ask), and which messages wait for which session, so they
+// are read again when it comes.
 import type { Ctx } from './context.ts';
 import type { MessageEvent } from './message-checks.ts';
 import type { Rooms } from './rooms.ts';
@@ -9,12 +10,17 @@ import type { MessageStatus } from './types.ts';
 /** Sends a key_request; false when it could not be sent: it is retried by `requestWaiting`. */
 export type RequestKey = (room: string, sender: string, sessionId: string) => boolean;
 
+/** [M6] The message is shown without its text until its session comes (from a share or the vault). */
+export const waitsForKey = (status: MessageStatus) => status === 'missing_key' || status === 'sender_left';
+
 const idOf = (room: string, sender: string, sessionId: string) => `${room}|${sender}|${sessionId}`;
 
 export class MissingKeys {
   /** Messages waiting for a key, by room|sender|session. */
   private readonly waiting = new Map<string, Map<number, MessageEvent>>();
   private readonly requested = new Set<string>();
+  /** Sessions whose sender has left the room: never asked for (the vault may still bring them). */
+  private readonly senderGone = new Set<string>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -25,7 +31,9 @@ export class MissingKeys {
   /**
    * before_join when the message predates this user's membership (or the share they got) in a room whose
    * history is "joined"; else missing_key, and the key is asked for: in a "shared" room [R5] the earlier keys
-   * come from the inviter or, asked, from their sender. `held`: what this client holds of the session.
+   * come from the inviter or, asked, from their sender. sender_left when the sender is out of the room by the
+   * fold: they dropped the room's sessions as they left, so asking them is pointless. `held`: what this
+   * client holds of the session.
    */
   async why(ev: MessageEvent, held: InboundSession | undefined): Promise<MessageStatus> {
     // A log that cannot be verified [R4] cannot say when this user joined: the key is asked for all the same.
@@ -35,12 +43,16 @@ export class MissingKeys {
     const since = fold?.since.get(this.ctx.me().user);
     if (!shared && since !== undefined && ev.seq < since) return 'before_join';
     const id = idOf(ev.room, ev.sender, ev.content.sessionId);
+    if (fold && !fold.state.members.has(ev.sender)) {
+      this.senderGone.add(id);
+      return 'sender_left';
+    }
     if (!this.requested.has(id) && this.requestKey(ev.room, ev.sender, ev.content.sessionId))
       this.requested.add(id);
     return 'missing_key';
   }
 
-  /** `ev` is shown as missing_key: it is read again when its session comes. */
+  /** `ev` is shown as missing_key or sender_left: it is read again when its session comes. */
   wait(ev: MessageEvent): void {
     const id = idOf(ev.room, ev.sender, ev.content.sessionId);
     const list = this.waiting.get(id) ?? new Map<number, MessageEvent>();
@@ -61,11 +73,26 @@ export class MissingKeys {
     return again.sort((a, b) => (a.room === b.room ? a.seq - b.seq : a.room < b.room ? -1 : 1));
   }
 
+  /**
+   * `sender` has left `room`: the messages waiting for their sessions, in seq order, which can no longer be
+   * asked for. They still wait, for the vault.
+   */
+  senderLeft(room: string, sender: string): MessageEvent[] {
+    const prefix = `${room}|${sender}|`;
+    const gone: MessageEvent[] = [];
+    for (const [id, list] of this.waiting) {
+      if (!id.startsWith(prefix)) continue;
+      this.senderGone.add(id);
+      gone.push(...list.values());
+    }
+    return gone.sort((a, b) => a.seq - b.seq);
+  }
+
   /** After (re)connecting: asks again for every key still missing that could not be asked for before. */
   requestWaiting(): void {
     for (const [id, list] of this.waiting) {
       const ev = list.values().next().value;
-      if (!ev || this.requested.has(id)) continue;
+      if (!ev || this.requested.has(id) || this.senderGone.has(id)) continue;
       if (this.requestKey(ev.room, ev.sender, ev.content.sessionId)) this.requested.add(id);
     }
   }
@@ -74,5 +101,6 @@ export class MissingKeys {
   forgetRoom(room: string): void {
     for (const id of [...this.waiting.keys()]) if (id.startsWith(`${room}|`)) this.waiting.delete(id);
     for (const id of [...this.requested]) if (id.startsWith(`${room}|`)) this.requested.delete(id);
+    for (const id of [...this.senderGone]) if (id.startsWith(`${room}|`)) this.senderGone.delete(id);
   }
 }

@@ -5,6 +5,7 @@ import { storeKey, type Ctx } from './context.ts';
 import type { Inbound } from './inbound.ts';
 import type { Integrity } from './integrity.ts';
 import { fetchPage } from './log.ts';
+import { waitsForKey } from './missing-keys.ts';
 import { ReadAhead, messagesOf } from './read-ahead.ts';
 import type { Rooms } from './rooms.ts';
 import type { DecryptedMessage, HistoryPage, MembershipNotice, MessageStatus, UnreadCount } from './types.ts';
@@ -81,7 +82,7 @@ export class Timeline {
     decrypted: DecryptedMessage[],
     verified: Promise<(MessageStatus | null)[]>,
   ): Promise<DecryptedMessage[]> {
-    const missing = new Set(decrypted.filter((m) => m.status === 'missing_key').map((m) => m.seq));
+    const missing = new Set(decrypted.filter((m) => waitsForKey(m.status)).map((m) => m.seq));
     if (missing.size === 0) return decrypted;
     await this.pullVault().catch(() => undefined);
     // The signatures were verified with the page: only the decryption runs again.

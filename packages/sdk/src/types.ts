@@ -60,6 +60,12 @@ export type ConnectionState = 'connecting' | 'online' | 'reconnecting' | 'offlin
 export type MessageStatus =
   | 'ok'
   | 'missing_key'
+  /**
+   * [M6] The key never reached this device, and its sender has left the room: their devices dropped the room's
+   * sessions as they left, so there is nobody to ask. Another device of this account that holds it can still
+   * bring it through the vault [K9] (the message then comes as `recovered`).
+   */
+  | 'sender_left'
   | 'before_join'
   | 'bad_signature'
   | 'tampered'
@@ -189,6 +195,11 @@ export interface ClientEvents {
   integrity: IntegrityWarning;
   /** A message shown earlier with a non-ok status that can now be read (its key arrived) [M6]. */
   recovered: DecryptedMessage;
+  /**
+   * [M6] A message shown as waiting for its key whose sender has since left the room: shown again with status
+   * `sender_left`, as its key can no longer come from them.
+   */
+  keyUnavailable: DecryptedMessage;
   /** [K9] A vault record the server served that was not used: older than one seen here, or not ours. */
   vault: VaultWarning;
 }

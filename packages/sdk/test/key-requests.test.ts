@@ -3,7 +3,7 @@
 // live, with no reload. The request waits on the server; the sender's client answers it on its fold.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyStore, type ParleyClient } from '../src/index.ts';
-import { collect, next, registered, sleep, tamperingFetch, testServer } from './helpers.ts';
+import { client, collect, next, PASSWORD, registered, sleep, tamperingFetch, testServer } from './helpers.ts';
 
 describe('[M2] key requests wait for the sender', () => {
   let server: Awaited<ReturnType<typeof testServer>>;
@@ -83,6 +83,34 @@ describe('[M2] key requests wait for the sender', () => {
     expect(await alice.answerKeyRequests()).toBe(1);
     expect(await recovered).toMatchObject({ status: 'ok', text: 'answered by a command' });
     expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
+  });
+
+  it('[M6] a sender who leaves before sending the key: the message says so, live and in history; nobody is asked', async () => {
+    const room = (await alice.createRoom('gone', { members: ['bob'] })).id;
+    dropBobsShares();
+    const shown = next(bob, 'message', (m) => m.room === room);
+    await alice.send(room, 'never to be read');
+    const waiting = await shown;
+    expect(waiting.status).toBe('missing_key');
+    bobHttp.hooks.after = undefined;
+    await expect.poll(async () => (await waitingFor(aliceStore, 'alice')).length).toBe(1);
+
+    const restated = next(bob, 'keyUnavailable', (m) => m.room === room);
+    await alice.leave(room);
+    expect(await restated).toMatchObject({ seq: waiting.seq, sender: 'alice', status: 'sender_left' });
+    expect((await bob.history(room)).map((m) => [m.seq, m.status])).toEqual([[waiting.seq, 'sender_left']]);
+
+    // Alice's client has nothing left to share: it drops the request. A second device of bob's, reading the
+    // room afresh and online, asks nobody: the sender is out of the room by its fold.
+    expect(await alice.answerKeyRequests()).toBe(1);
+    expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
+    const phone = client(server.url);
+    await phone.login('bob', PASSWORD);
+    await phone.connect();
+    expect((await phone.history(room)).map((m) => m.status)).toEqual(['sender_left']);
+    await sleep(300);
+    expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
+    await phone.disconnect();
   });
 
   it('a request for a session the requester may not have is declined: no share, and it is not kept', async () => {

@@ -6,9 +6,11 @@ import type { DecryptedMessage, MembershipNotice, MessageStatus } from '@parley/
 export const statusWords = (status: Exclude<MessageStatus, 'ok'>, sender: string): string =>
   status === 'missing_key'
     ? `Waiting for the key from ${sender}: this updates by itself when ${sender} is next online.`
-    : STATUS_WORDS[status];
+    : status === 'sender_left'
+      ? `The key never reached you, and ${sender} has left the room, so nobody can send it now. If another of your devices has it, this updates by itself.`
+      : STATUS_WORDS[status];
 
-export const STATUS_WORDS: Record<Exclude<MessageStatus, 'ok' | 'missing_key'>, string> = {
+export const STATUS_WORDS: Record<Exclude<MessageStatus, 'ok' | 'missing_key' | 'sender_left'>, string> = {
   before_join: 'Sent before you joined this room; its key was never shared with you.',
   not_member: 'Rejected: the sender was not a member of this room when this was sent.',
   bad_signature: "The sender's signature does not match: this message may be forged.",

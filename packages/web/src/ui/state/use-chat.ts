@@ -42,6 +42,8 @@ function subscribe(client: ParleyClient, dispatch: (a: ChatAction) => void, refr
   const offs = [
     client.on('message', (message) => dispatch({ type: 'message', message, now: Date.now(), visible: visible() })),
     client.on('recovered', (message) => dispatch({ type: 'recovered', message })),
+    // Its sender left before sending the key: the placeholder is replaced with one that says so.
+    client.on('keyUnavailable', (message) => dispatch({ type: 'recovered', message })),
     client.on('member', (notice) => {
       dispatch({ type: 'member', notice });
       // An invite (or a room made for us by someone else) shows up in the room list at once.
