@@ -56,7 +56,7 @@ export function createClient(options: ClientOptions): ParleyClient {
   // A fold waits for a head as long as the integrity checks do before they report one missing [R4] [M5].
   const rooms = new Rooms(ctx, pins, { retries: Math.ceil(headGraceMs / 250), retryMs: 250 });
   const outbound = new Outbound(ctx, pins, rooms);
-  const keyRequests = new KeyRequestAnswers(ctx, outbound);
+  const keyRequests = new KeyRequestAnswers(ctx, outbound, () => vault.pull());
   const historyShares = new HistoryShares(ctx, pins, rooms, () => inbound.fetchShares());
   const integrity = new Integrity(ctx, pins, {
     headGraceMs,

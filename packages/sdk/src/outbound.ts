@@ -102,20 +102,23 @@ export class Outbound {
    * the requester first got, or now for a newcomer), or one of the last few rotated-out sessions, which goes
    * only to a member who had been given it already — never to someone who joined after it ended [M3]. In a
    * room whose history is "shared" [R5], any current member gets either, from its first message.
+   * `not_held` when this device does not hold the session (another device of the account may: its caller
+   * decides); else `decided`.
    */
-  reshare(room: string, requester: string, sessionId: string): Promise<void> {
+  reshare(room: string, requester: string, sessionId: string): Promise<'decided' | 'not_held'> {
     return this.queue.run(async () => {
-      if (requester === this.ctx.me().user) return;
+      if (requester === this.ctx.me().user) return 'decided';
       const current = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
       const past = (await this.ctx.store.get<OutboundSession[]>(storeKey.outboundPast(room))) ?? [];
       const session = current?.sessionId === sessionId ? current : past.find((p) => p.sessionId === sessionId);
-      if (!session) return;
+      if (!session) return 'not_held';
       const { state } = await this.rooms.fold(room);
-      if (!state.members.has(requester)) return;
+      if (!state.members.has(requester)) return 'decided';
       const fromStart = state.history === 'shared';
-      if (session !== current && !fromStart && !(requester in session.shared)) return;
+      if (session !== current && !fromStart && !(requester in session.shared)) return 'decided';
       if (session === current) await this.shareWith(room, session, [requester], fromStart);
       else await this.postShares(room, session, [requester], fromStart);
+      return 'decided';
     });
   }
 

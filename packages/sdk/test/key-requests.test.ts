@@ -100,17 +100,47 @@ describe('[M2] key requests wait for the sender', () => {
     expect(await restated).toMatchObject({ seq: waiting.seq, sender: 'alice', status: 'sender_left' });
     expect((await bob.history(room)).map((m) => [m.seq, m.status])).toEqual([[waiting.seq, 'sender_left']]);
 
-    // Alice's client has nothing left to share: it drops the request. A second device of bob's, reading the
-    // room afresh and online, asks nobody: the sender is out of the room by its fold.
-    expect(await alice.answerKeyRequests()).toBe(1);
+    // The server dropped bob's request with alice's leave, and takes no more: no device of hers can answer.
     expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
+    const token = (await bobStore.get<{ token: string }>('bob/session'))!.token;
+    const ask = await fetch(`${server.url}/api/key-requests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ room, sender: 'alice', sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' }),
+    });
+    expect(ask.status).toBe(403);
+    expect(await ask.json()).toMatchObject({
+      error: { code: 'NOT_MEMBER', message: 'alice is not a member of this room: nobody can send that key now' },
+    });
+    expect(await alice.answerKeyRequests()).toBe(0);
+    // A second device of bob's, reading the room afresh, says the same from its own fold.
     const phone = client(server.url);
     await phone.login('bob', PASSWORD);
-    await phone.connect();
     expect((await phone.history(room)).map((m) => m.status)).toEqual(['sender_left']);
-    await sleep(300);
+  });
+
+  it('[K9] a request for a session another device of the sender made is left for that device', async () => {
+    // alice's phone never sent in this room: it holds none of her outbound sessions there.
+    const phone = client(server.url);
+    await phone.login('alice', PASSWORD);
+    const room = (await alice.createRoom('two devices', { members: ['bob'] })).id;
+    dropBobsShares();
+    const shown = next(bob, 'message', (m) => m.room === room);
+    await alice.send(room, 'from the laptop');
+    await alice.disconnect(); // the laptop goes offline; what it wrote for the vault is written first
+    expect((await shown).status).toBe('missing_key');
+    bobHttp.hooks.after = undefined;
+    await expect.poll(async () => (await waitingFor(aliceStore, 'alice')).length).toBe(1);
+
+    // The phone comes online first: it cannot answer, and it does not take the request from the laptop.
+    expect(await phone.answerKeyRequests()).toBe(1);
+    expect(await waitingFor(aliceStore, 'alice')).toHaveLength(1);
+    expect(await phone.answerKeyRequests()).toBe(1); // asked again at once (a reconnect): still left
+    expect(await waitingFor(aliceStore, 'alice')).toHaveLength(1);
+    const recovered = next(bob, 'recovered', (m) => m.room === room);
+    expect(await alice.answerKeyRequests()).toBe(1);
+    expect(await recovered).toMatchObject({ status: 'ok', text: 'from the laptop' });
     expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
-    await phone.disconnect();
   });
 
   it('a request for a session the requester may not have is declined: no share, and it is not kept', async () => {

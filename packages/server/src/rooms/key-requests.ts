@@ -28,6 +28,9 @@ export class KeyRequests {
     if (r.sender === requester) throw new AppError('BAD_REQUEST', 'you cannot ask yourself for a key');
     if (!(await this.deps.store.membership(r.room, requester))?.role)
       throw new AppError('NOT_MEMBER', 'you are not a member of this room');
+    // Their devices dropped the room's sessions as they left: no device of theirs can answer [M6].
+    if (!(await this.deps.store.membership(r.room, r.sender))?.role)
+      throw new AppError('NOT_MEMBER', `${r.sender} is not a member of this room: nobody can send that key now`);
     if ((await this.deps.store.pendingKeyRequests(requester)) >= MAX_PENDING_KEY_REQUESTS)
       throw new AppError(
         'RATE_LIMITED',

@@ -92,7 +92,11 @@ export async function deleteShares(db: Db, recipient: string, ids: readonly numb
 
 export async function dropPending(db: Db, room: string, user: string): Promise<void> {
   await db.deleteFrom('shares').where('room', '=', room).where('recipient', '=', user).execute();
-  await db.deleteFrom('key_requests').where('room', '=', room).where('requester', '=', user).execute();
+  await db
+    .deleteFrom('key_requests')
+    .where('room', '=', room)
+    .where((eb) => eb.or([eb('requester', '=', user), eb('sender', '=', user)]))
+    .execute();
 }
 
 export async function insertKeyRequest(db: Db, r: Omit<StoredKeyRequest, 'id'>): Promise<number | null> {

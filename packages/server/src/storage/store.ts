@@ -169,8 +169,9 @@ export interface Store {
   sharesFor(recipient: string, since: number): Promise<StoredShare[]>;
   deleteShares(recipient: string, ids: readonly number[]): Promise<void>;
   /**
-   * `user` is out of `room`: the shares still waiting for them there and their key requests there are deleted
-   * (nothing of the room is theirs to read any more).
+   * `user` is out of `room`: the shares still waiting for them there, their key requests there and the requests
+   * to them there are deleted (nothing of the room is theirs to read any more, and their devices dropped the
+   * room's sessions, so they can answer nothing).
    */
   dropPending(room: string, user: string): Promise<void>;
   /** Stores a request unless the same one is pending; its id, or null when it was already pending. */

@@ -204,6 +204,15 @@ export function storeContract(backend: Backend<DatabaseConfig>, opts: { multiPro
       expect((await store.keyRequestsFor('alice', 0)).map((r) => r.requester)).toEqual(['carol']);
       await store.dropPending(room, 'carol');
       expect(await store.keyRequestsFor('alice', 0)).toEqual([]);
+      // Out of the room, alice can answer nothing there: the requests to her go too (not those elsewhere).
+      await ask('bob', 's4');
+      await store.insertKeyRequest({ room: 'elsewhere', requester: 'bob', sender: 'alice', sessionId: 's4' });
+      await store.dropPending(room, 'alice');
+      expect((await store.keyRequestsFor('alice', 0)).map((r) => r.room)).toEqual(['elsewhere']);
+      await store.deleteKeyRequests(
+        'alice',
+        (await store.keyRequestsFor('alice', 0)).map((r) => r.id),
+      );
       // Expired requests are deleted as they are found.
       await ask('bob', 's3');
       expect(await store.keyRequestsFor('alice', Date.now() + 1000)).toEqual([]);
