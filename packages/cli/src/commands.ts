@@ -131,7 +131,7 @@ export const commands: Record<string, Command> = {
     const room = await c.resolveRoom(arg(inv, 0, 'ROOM'));
     names.set(room.id, room.name);
     const messages = await c.history(room.id, { limit: inv.limit ?? 50 });
-    for (const m of messages) printMessage(out, m, room.name);
+    for (const m of messages) printMessage(out, m, room.name, c.user);
   }),
   listen: withClient(listen),
   fingerprint: withClient(async (c, inv, out) => {
@@ -177,7 +177,7 @@ async function listen(c: ParleyClient, inv: Invocation, out: Out): Promise<void>
     process.once('SIGTERM', onSignal);
     const show = (m: Parameters<typeof printMessage>[1], counts: boolean) => {
       if (wanted.size > 0 && !wanted.has(m.room)) return;
-      printMessage(out, m, names.get(m.room) ?? m.room);
+      printMessage(out, m, names.get(m.room) ?? m.room, c.user);
       if (counts && inv.count !== null && ++seen >= inv.count) resolve();
     };
     c.on('message', (m) => show(m, true));

@@ -36,16 +36,23 @@ export const safe = (text: string) =>
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
   );
 
-export function printMessage(out: Out, m: DecryptedMessage, roomName: string): void {
+/**
+ * What a message line says: its text, or why it cannot be shown [M6]. `me`: the signed-in user, whose own
+ * message without its key was sent from another of their devices (the key comes through the vault [K9]).
+ */
+export function messageBody(m: DecryptedMessage, me: string | null): string {
+  if (m.status === 'ok') return safe(m.text ?? '');
+  if (m.status === 'missing_key')
+    return m.sender === me
+      ? '[waiting for the key from your other device]'
+      : `[waiting for the key from ${m.sender}]`;
+  if (m.status === 'sender_left') return `[no key: ${m.sender} left the room before sending it]`;
+  return `[${STATUS_TEXT[m.status]}]`;
+}
+
+export function printMessage(out: Out, m: DecryptedMessage, roomName: string, me: string | null): void {
   const ts = new Date(m.ts).toISOString();
-  const body =
-    m.status === 'ok'
-      ? safe(m.text ?? '')
-      : m.status === 'missing_key'
-        ? `[waiting for the key from ${m.sender}]`
-        : m.status === 'sender_left'
-          ? `[no key: ${m.sender} left the room before sending it]`
-          : `[${STATUS_TEXT[m.status]}]`;
+  const body = messageBody(m, me);
   const mark = m.senderVerified ? '✓' : '';
   out.print(`${ts} #${safe(roomName)} ${m.seq} ${m.sender}${mark}: ${body}`, {
     room: m.room,

@@ -169,11 +169,45 @@ describe('the web client in Chromium', () => {
     expect(await member(alice.page, 'bob').getByRole('button', { name: 'Make admin' }).count()).toBe(0);
     await alice.page.screenshot({ path: join(SCREENSHOTS, 'member-admin.png') });
     expect(await accessibilityViolations(alice.page)).toEqual([]);
+    await openRoom(bob.page, 'team');
     await member(alice.page, 'bob').getByRole('button', { name: 'Remove from room' }).click();
     await expect.poll(() => member(alice.page, 'bob').count()).toBe(0);
     await alice.page.locator('li.notice', { hasText: 'alice removed bob' }).waitFor();
-    // And bob's room list lets go of it.
+    // And bob, who had the room open, is told, and is back in "general" with the room gone from his list.
+    await expect.poll(() => bob.page.getByRole('alert').textContent()).toContain('alice removed you from team.');
+    await bob.page.getByRole('heading', { name: 'general', exact: true }).waitFor();
     await expect.poll(() => bobsTeam.count(), { timeout: 15_000 }).toBe(0);
+    await bob.page.getByRole('alert').getByRole('button', { name: 'Dismiss' }).click();
+    await openRoom(alice.page, 'general');
+  });
+
+  it('leaving a room is asked first; then the room is gone from the list and the others see "bob left"', async () => {
+    const nav = alice.page.getByRole('navigation', { name: 'Rooms' });
+    await nav.getByLabel('New room name').fill('book club');
+    await nav.getByRole('button', { name: 'Create room' }).click();
+    await alice.page.getByRole('heading', { name: 'book club', exact: true }).waitFor();
+    await alice.page.getByLabel('Invite member').fill('bob');
+    await alice.page.getByRole('button', { name: 'Invite' }).click();
+    const bobsClub = bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: 'book club' });
+    await bobsClub.waitFor();
+    await openRoom(bob.page, 'book club');
+    // "general" is the server's meeting place: no way out of it from here.
+    await openRoom(bob.page, 'general');
+    expect(await bob.page.getByRole('button', { name: 'Leave room' }).count()).toBe(0);
+    await openRoom(bob.page, 'book club');
+    await bob.page.getByRole('button', { name: 'Leave room' }).click();
+    const asked = bob.page.getByRole('group', { name: 'Leave this room?' });
+    await asked.getByText('Leave book club? Its messages will no longer be shown to you.').waitFor();
+    await bob.page.screenshot({ path: join(SCREENSHOTS, 'leave-room.png') });
+    expect(await accessibilityViolations(bob.page)).toEqual([]);
+    await asked.getByRole('button', { name: 'Stay' }).click();
+    expect(await bobsClub.count()).toBe(1);
+    await bob.page.getByRole('button', { name: 'Leave room' }).click();
+    await asked.getByRole('button', { name: 'Leave', exact: true }).click();
+    await bob.page.getByRole('heading', { name: 'general', exact: true }).waitFor();
+    await expect.poll(() => bobsClub.count()).toBe(0);
+    await alice.page.locator('li.notice', { hasText: 'bob left' }).waitFor();
+    await expect.poll(() => member(alice.page, 'bob').count()).toBe(0);
     await openRoom(alice.page, 'general');
   });
 

@@ -4,6 +4,7 @@ import type { DecryptedMessage, HistoryPage, IntegrityWarning, MembershipNotice 
 import { passwordProblem, usernameProblem } from '../src/ui/auth/password-rules.ts';
 import { describeError } from '../src/ui/errors.ts';
 import { chatReducer, initialChatState, timelineOf, typingUsers } from '../src/ui/state/chat-state.ts';
+import { statusWords } from '../src/ui/chat/MessageItem.tsx';
 import { looksDirect, roomLabel } from '../src/ui/chat/RoomList.tsx';
 import { integritySentence, MAX_ALERTS_PER_ROOM } from '../src/ui/state/integrity.ts';
 
@@ -116,6 +117,12 @@ describe('chat reducer', () => {
     expect(timelineOf(s, 'r1').hasMore).toBe(false);
   });
 
+  it("[M6] a missing key names whom it waits for: the sender, or the reader's other device for their own", () => {
+    expect(statusWords('missing_key', 'bob')).toMatch(/^Waiting for the key from bob: /);
+    expect(statusWords('missing_key', 'alice', true)).toMatch(/^Sent from another of your devices: /);
+    expect(statusWords('sender_left', 'bob')).toMatch(/bob has left the room, so nobody can send it now/);
+  });
+
   it('[M6] a recovered message replaces its placeholder', () => {
     let s = initialChatState('alice');
     s = chatReducer(s, {
@@ -165,6 +172,17 @@ describe('chat reducer', () => {
     expect(roomLabel(dm, s.direct)).toBe('alice & bob');
     expect(looksDirect('alice & bob')).toBe(true);
     expect(looksDirect('plans')).toBe(false);
+  });
+
+  it('a room that leaves the list (left, or removed from) is no longer the open one; another stays open', () => {
+    const general = { id: 'g', name: 'general', public: true, role: null, headSeq: 1, official: true };
+    const plans = { ...general, id: 'p', name: 'plans', public: false, official: false };
+    let s = chatReducer(initialChatState('alice'), { type: 'rooms', rooms: [general, plans] });
+    s = chatReducer(s, { type: 'open', room: 'p' });
+    s = chatReducer(s, { type: 'rooms', rooms: [general, plans] });
+    expect(s.active).toBe('p');
+    s = chatReducer(s, { type: 'rooms', rooms: [general] });
+    expect(s.active).toBeNull();
   });
 
   it('[R3] shows "general" as such only for the room the server made; another room so named says so', () => {

@@ -1,5 +1,5 @@
 // The signed-in layout: header, banners, rooms on the left, the open room in the middle, its members right.
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { vaultSentence, type ParleyClient } from '@parley/sdk';
 import { describeError } from '../errors.ts';
 import { useChat } from '../state/use-chat.ts';
@@ -7,7 +7,7 @@ import { ConnectionBanner } from './ConnectionBanner.tsx';
 import { ErrorBar } from './ErrorBar.tsx';
 import { KeyChangeBanner } from './KeyChangeBanner.tsx';
 import { MembersPanel } from './MembersPanel.tsx';
-import { RoomList } from './RoomList.tsx';
+import { RoomList, roomLabel } from './RoomList.tsx';
 import { RoomView } from './RoomView.tsx';
 import { SafetyNumberDialog } from './SafetyNumberDialog.tsx';
 
@@ -24,6 +24,17 @@ export function ChatScreen({ client, onSignedOut }: Props) {
   // [K9] A key-backup record the server rolled back or swapped was ignored: said, in words.
   useEffect(() => client.on('vault', (w) => setError(vaultSentence(w))), [client]);
   const room = state.rooms.find((r) => r.id === state.active) ?? null;
+  // Removed from a room (by a valid, signed kick [R4]): the room goes from the list, and this says why.
+  const labels = useRef(new Map<string, string>());
+  labels.current = new Map(state.rooms.map((r) => [r.id, roomLabel(r, state.direct)]));
+  useEffect(
+    () =>
+      client.on('member', (n) => {
+        if (n.type !== 'kick' || !n.valid || n.target !== client.user) return;
+        setError(`${n.actor} removed you from ${labels.current.get(n.room) ?? 'a room'}.`);
+      }),
+    [client],
+  );
 
   // Open the server's "general" (or the first room) once the list arrives [R3].
   useEffect(() => {

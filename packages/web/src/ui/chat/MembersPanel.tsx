@@ -20,13 +20,21 @@ function useMembers(client: ParleyClient, room: RoomSummary, state: ChatState, o
   useEffect(() => {
     if (!loaded) return;
     let live = true;
-    client.members(room.id).then((list) => live && setMembers(list), onError);
+    client.members(room.id).then(
+      (list) => live && setMembers(list),
+      // Removed from the room (the notice that brought this here): the room list lets go of it, and the
+      // removal is said once, by the chat screen; no second error for the same thing.
+      (e: unknown) => isOutOfRoom(e) || onError(e),
+    );
     return () => {
       live = false;
     };
   }, [client, room.id, room.headSeq, notices, loaded, onError]);
   return members;
 }
+
+const isOutOfRoom = (e: unknown) =>
+  e instanceof Error && 'code' in e && (e.code === 'UNKNOWN_ROOM' || e.code === 'NOT_MEMBER');
 
 export function MembersPanel({ client, room, state, onError, onSelect }: Props) {
   const members = useMembers(client, room, state, onError);

@@ -2,13 +2,18 @@
 // is shown as characters and never parsed as HTML.
 import type { DecryptedMessage, MembershipNotice, MessageStatus } from '@parley/sdk';
 
-/** [M6] Why a message cannot be shown, in words (a missing key names who was asked for it). */
-export const statusWords = (status: Exclude<MessageStatus, 'ok'>, sender: string): string =>
-  status === 'missing_key'
-    ? `Waiting for the key from ${sender}: this updates by itself when ${sender} is next online.`
-    : status === 'sender_left'
-      ? `The key never reached you, and ${sender} has left the room, so nobody can send it now. If another of your devices has it, this updates by itself.`
-      : STATUS_WORDS[status];
+/**
+ * [M6] Why a message cannot be shown, in words (a missing key names who was asked for it). `mine`: the user's
+ * own message, sent from another of their devices, whose key comes through the account vault [K9].
+ */
+export const statusWords = (status: Exclude<MessageStatus, 'ok'>, sender: string, mine = false): string =>
+  status === 'missing_key' && mine
+    ? 'Sent from another of your devices: this updates by itself once that device is next online.'
+    : status === 'missing_key'
+      ? `Waiting for the key from ${sender}: this updates by itself when ${sender} is next online.`
+      : status === 'sender_left'
+        ? `The key never reached you, and ${sender} has left the room, so nobody can send it now. If another of your devices has it, this updates by itself.`
+        : STATUS_WORDS[status];
 
 export const STATUS_WORDS: Record<Exclude<MessageStatus, 'ok' | 'missing_key' | 'sender_left'>, string> = {
   before_join: 'Sent before you joined this room; its key was never shared with you.',
@@ -50,7 +55,7 @@ export function MessageItem({ message, mine }: { message: DecryptedMessage; mine
         <p className="text">{message.text}</p>
       ) : (
         <p className="text status" data-status={message.status}>
-          {statusWords(message.status, message.sender)}
+          {statusWords(message.status, message.sender, mine)}
         </p>
       )}
     </li>

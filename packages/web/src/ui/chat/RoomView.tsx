@@ -5,6 +5,7 @@ import type { ChatState } from '../state/chat-state.ts';
 import type { ChatActions } from '../state/use-chat.ts';
 import { Composer } from './Composer.tsx';
 import { IntegrityBanner } from './IntegrityBanner.tsx';
+import { LeaveRoom } from './LeaveRoom.tsx';
 import { MessageList } from './MessageList.tsx';
 import { roomLabel } from './RoomList.tsx';
 
@@ -32,11 +33,14 @@ function TypingIndicator({ users }: { users: string[] }) {
 
 export function RoomView({ client, room, state, actions, onError }: Props) {
   const timeline = timelineOf(state, room.id);
+  const label = roomLabel(room, state.direct);
   return (
-    <main className="room" aria-label={`Room ${roomLabel(room, state.direct)}`}>
+    <main className="room" aria-label={`Room ${label}`}>
       <header className="room-header">
-        <h2>{roomLabel(room, state.direct)}</h2>
+        <h2>{label}</h2>
         <span className="muted small">{room.public ? 'Public room' : 'Private room'} · end-to-end encrypted</span>
+        {/* The server's own room is where everyone meets: it has no way back in from here, so no way out. */}
+        {!room.official && <LeaveRoom label={label} onLeave={() => actions.leave(room.id)} onError={onError} />}
       </header>
       <IntegrityBanner
         alerts={state.alerts[room.id] ?? []}

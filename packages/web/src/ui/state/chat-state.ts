@@ -155,7 +155,12 @@ function expireTyping(state: ChatState, now: number): ChatState {
 export function chatReducer(state: ChatState, action: ChatAction): ChatState {
   switch (action.type) {
     case 'rooms':
-      return { ...state, rooms: action.rooms };
+      // A room the user left or was removed from is no longer open: the screen goes back to "general".
+      return {
+        ...state,
+        rooms: action.rooms,
+        active: action.rooms.some((r) => r.id === state.active) ? state.active : null,
+      };
     case 'direct': {
       const { [action.room]: _was, ...rest } = state.direct;
       return { ...state, direct: action.peer === null ? rest : { ...rest, [action.room]: action.peer } };

@@ -31,6 +31,8 @@ export interface ChatActions {
   loadOlder(room: string): Promise<void>;
   send(room: string, text: string): Promise<void>;
   refreshRooms(): Promise<void>;
+  /** Leaves the room for good (its messages are no longer shown here); the room list follows. */
+  leave(room: string): Promise<void>;
   acceptKeys(user: string): void;
   dismissAlert(room: string, text: string): void;
 }
@@ -141,6 +143,10 @@ export function useChat(client: ParleyClient, onError: (e: unknown) => void): [C
         });
       },
       refreshRooms,
+      async leave(room) {
+        await client.leave(room);
+        await refreshRooms();
+      },
       acceptKeys: (user) => dispatch({ type: 'keyaccepted', user }),
       dismissAlert: (room, text) => dispatch({ type: 'dismissAlert', room, text }),
     }),
