@@ -38,14 +38,21 @@ export class KeyRequestAnswers {
    */
   async answer(requests: readonly KeyRequest[], now = Date.now()): Promise<void> {
     const done: number[] = [];
+    // The vault is read at most once per batch of requests, when a session is not here yet.
     const vault = { pulled: false };
     for (const r of requests) {
       const id = `${r.room}|${r.from}|${r.sessionId}`;
       let last = this.answered.get(id);
       if (last === undefined || now - last.at >= ANSWER_INTERVAL_MS) {
         try {
-          const held = (await this.outbound.reshare(r.room, r.from, r.sessionId)) === 'decided';
-          last = { at: now, mine: held || !(await this.madeElsewhere(r.room, r.sessionId, vault)) };
+          let outcome = await this.outbound.reshare(r.room, r.from, r.sessionId);
+          // The vault may bring the session from the device that made it: then this one may answer too.
+          if (outcome === 'not_held' && !vault.pulled) {
+            vault.pulled = true;
+            await this.pullVault();
+            outcome = await this.outbound.reshare(r.room, r.from, r.sessionId);
+          }
+          last = { at: now, mine: outcome === 'decided' || !(await this.isAccountSession(r.room, r.sessionId)) };
         } catch {
           continue;
         }
@@ -57,17 +64,11 @@ export class KeyRequestAnswers {
   }
 
   /**
-   * [K9] Whether a session this device does not hold is one its account made on another device: each device
-   * writes the sessions it makes to the vault, and the others keep them as their own user's inbound sessions.
-   * The vault is read at most once per batch of requests, when the session is not here yet.
+   * [K9] Whether a session is one this account made (here or on another device): each device writes the
+   * sessions it makes to the vault, and the others keep them as their own user's, to read them.
    */
-  private async madeElsewhere(room: string, sessionId: string, vault: { pulled: boolean }): Promise<boolean> {
-    const key = storeKey.inbound(room, this.ctx.me().user, sessionId);
-    if ((await this.ctx.store.get(key)) !== undefined) return true;
-    if (vault.pulled) return false;
-    vault.pulled = true;
-    await this.pullVault();
-    return (await this.ctx.store.get(key)) !== undefined;
+  private async isAccountSession(room: string, sessionId: string): Promise<boolean> {
+    return (await this.ctx.store.get(storeKey.inbound(room, this.ctx.me().user, sessionId))) !== undefined;
   }
 
   /** Logout: the next user starts with no memory of this one's answers. */

@@ -102,8 +102,9 @@ export class Outbound {
    * the requester first got, or now for a newcomer), or one of the last few rotated-out sessions, which goes
    * only to a member who had been given it already — never to someone who joined after it ended [M3]. In a
    * room whose history is "shared" [R5], any current member gets either, from its first message.
-   * `not_held` when this device does not hold the session (another device of the account may: its caller
-   * decides); else `decided`.
+   * A session no longer (or never) this device's to send in is answered in a "shared" room from what the
+   * device keeps to read it (`reshareKept`). `not_held` when this device cannot answer (another device of the
+   * account may: its caller decides); else `decided`.
    */
   reshare(room: string, requester: string, sessionId: string): Promise<'decided' | 'not_held'> {
     return this.queue.run(async () => {
@@ -111,7 +112,7 @@ export class Outbound {
       const current = await this.ctx.store.get<OutboundSession>(storeKey.outbound(room));
       const past = (await this.ctx.store.get<OutboundSession[]>(storeKey.outboundPast(room))) ?? [];
       const session = current?.sessionId === sessionId ? current : past.find((p) => p.sessionId === sessionId);
-      if (!session) return 'not_held';
+      if (!session) return this.reshareKept(room, requester, sessionId);
       const { state } = await this.rooms.fold(room);
       if (!state.members.has(requester)) return 'decided';
       const fromStart = state.history === 'shared';
@@ -120,6 +121,30 @@ export class Outbound {
       else await this.postShares(room, session, [requester], fromStart);
       return 'decided';
     });
+  }
+
+  /**
+   * [R5] [K9] In a room whose history is "shared", any current member may have any session from its first
+   * message. A device keeps every session of its user's to read it, from index 0: the ones it made, and the
+   * other devices' from the vault. So a session rotated out of the last few, or made on a device that is now
+   * gone, is still answered, from there. Elsewhere only the device that made it knows whom it was given to.
+   */
+  private async reshareKept(room: string, requester: string, sessionId: string): Promise<'decided' | 'not_held'> {
+    const kept = await this.ctx.store.get<InboundSession>(storeKey.inbound(room, this.ctx.me().user, sessionId));
+    if (!kept || kept.index !== 0) return 'not_held';
+    const { state } = await this.rooms.fold(room);
+    if (state.history !== 'shared') return 'not_held';
+    if (!state.members.has(requester)) return 'decided';
+    const session = {
+      sessionId,
+      chainKey0: kept.chainKey,
+      chainKey: kept.chainKey,
+      index: 0,
+      createdAt: 0,
+      shared: {},
+    };
+    await this.postShares(room, session, [requester], true);
+    return 'decided';
   }
 
   private mustRotate(s: OutboundSession, members: ReadonlyMap<string, unknown>, now: number): boolean {

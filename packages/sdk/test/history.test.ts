@@ -4,6 +4,7 @@ import { fromB64u, nextChain, randomBytes, toB64u } from '@parley/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, MemoryKeyStore, type ParleyClient } from '../src/index.ts';
 import { nodeWebSocket } from '../src/node.ts';
+import { RECENT_SESSIONS } from '../src/outbound.ts';
 import { collect, next, PASSWORD, registered, sleep, tamperingFetch, testServer } from './helpers.ts';
 
 describe('history pages', () => {
@@ -110,6 +111,39 @@ describe('history pages', () => {
     ]);
     await device.disconnect();
     await alice.disconnect();
+  });
+
+  it('[R5] in a shared room, a session rotated out of the last few is still answered, from what alice keeps', async () => {
+    const room = (await alice.createRoom('long ago', { members: ['bob'] })).id;
+    await alice.send(room, 'the first session');
+    await bob.history(room); // bob's first device takes (and acknowledges) the share
+    // More rotations than alice keeps sessions to send in [M3]: each time someone is given the session, is
+    // removed, and alice's next message starts a new one.
+    const dora = await registered(server.url, 'dora');
+    for (let i = 0; i <= RECENT_SESSIONS; i++) {
+      await alice.invite(room, 'dora');
+      await alice.send(room, `with dora ${i}`);
+      await alice.kick(room, 'dora');
+      await alice.send(room, `without dora ${i}`);
+    }
+    // bob on a new device, whose vault the server withholds [K9]: it asks alice for every session.
+    const net = tamperingFetch();
+    net.hooks.rewrite = (url, body) =>
+      url.includes('/api/vault?') ? { records: [], seq: 0, hasMore: false } : body;
+    const device = createClient({
+      server: server.url,
+      store: new MemoryKeyStore(),
+      webSocket: nodeWebSocket,
+      fetch: net.fetch,
+    });
+    await device.login('bob', PASSWORD);
+    await device.connect();
+    const recovered = next(device, 'recovered', (m) => m.text === 'the first session');
+    expect((await device.history(room))[0]).toMatchObject({ status: 'missing_key' });
+    await alice.answerKeyRequests();
+    expect(await recovered).toMatchObject({ sender: 'alice', status: 'ok' });
+    await device.disconnect();
+    await dora.logout();
   });
 
   it('[M5] a page carries the head at its last event and the latest, not every newer head', async () => {

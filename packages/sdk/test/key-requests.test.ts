@@ -120,10 +120,11 @@ describe('[M2] key requests wait for the sender', () => {
   });
 
   it('[K9] a request for a session another device of the sender made is left for that device', async () => {
-    // alice's phone never sent in this room: it holds none of her outbound sessions there.
+    // alice's phone never sent in this room: it holds none of her outbound sessions there. The room's history
+    // is "joined", so only the laptop knows from which index bob may have the session.
     const phone = client(server.url);
     await phone.login('alice', PASSWORD);
-    const room = (await alice.createRoom('two devices', { members: ['bob'] })).id;
+    const room = (await alice.createRoom('two devices', { members: ['bob'], history: 'joined' })).id;
     dropBobsShares();
     const shown = next(bob, 'message', (m) => m.room === room);
     await alice.send(room, 'from the laptop');
@@ -141,6 +142,28 @@ describe('[M2] key requests wait for the sender', () => {
     expect(await alice.answerKeyRequests()).toBe(1);
     expect(await recovered).toMatchObject({ status: 'ok', text: 'from the laptop' });
     expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
+  });
+
+  it('[R5] [K9] in a shared room, another device of the sender answers from what it keeps to read the session', async () => {
+    // The laptop sends, then goes for good; the phone has the session from the vault, to read it.
+    const laptopStore = new MemoryKeyStore();
+    const laptop = client(server.url, { store: laptopStore });
+    await laptop.login('alice', PASSWORD);
+    const phone = client(server.url);
+    await phone.login('alice', PASSWORD);
+    const room = (await laptop.createRoom('lost laptop', { members: ['bob'] })).id;
+    dropBobsShares();
+    const shown = next(bob, 'message', (m) => m.room === room);
+    await laptop.send(room, 'sent from a laptop now lost');
+    await laptop.disconnect();
+    expect((await shown).status).toBe('missing_key');
+    bobHttp.hooks.after = undefined;
+    await expect.poll(async () => (await waitingFor(laptopStore, 'alice')).length).toBe(1);
+
+    const recovered = next(bob, 'recovered', (m) => m.room === room);
+    expect(await phone.answerKeyRequests()).toBe(1);
+    expect(await recovered).toMatchObject({ status: 'ok', text: 'sent from a laptop now lost' });
+    expect(await waitingFor(laptopStore, 'alice')).toEqual([]);
   });
 
   it('a request for a session the requester may not have is declined: no share, and it is not kept', async () => {
