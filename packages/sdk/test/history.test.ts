@@ -80,15 +80,8 @@ describe('history pages', () => {
     expect((await bob.unread())[room.id]).toEqual({ count: 0, upTo: seq });
   });
 
-  it('[M2] [M3] a key request for a rotated-out session is answered to a member who had it', async () => {
-    const room = await alice.createRoom('rotated', { members: ['bob', 'carol'] });
-    await alice.send(room.id, 'before the rotation');
-    await bob.history(room.id); // bob's first device takes (and acknowledges) the share
-    await carol.leave(room.id);
-    await alice.send(room.id, 'after the rotation'); // carol left: a new session [M3]
-    await alice.connect();
-    // bob on a new device: the old share is gone from the server and the server withholds bob's vault [K9], so
-    // it asks alice for it.
+  /** bob signed in on a new device, connected, whose vault the server withholds [K9]. */
+  async function bobWithoutHisVault(): Promise<ParleyClient> {
     const net = tamperingFetch();
     net.hooks.rewrite = (url, body) =>
       url.includes('/api/vault?') ? { records: [], seq: 0, hasMore: false } : body;
@@ -98,8 +91,21 @@ describe('history pages', () => {
       webSocket: nodeWebSocket,
       fetch: net.fetch,
     });
-    await device.login('bob', 'correct horse battery staple');
+    await device.login('bob', PASSWORD);
     await device.connect();
+    return device;
+  }
+
+  it('[M2] [M3] a key request for a rotated-out session is answered to a member who had it', async () => {
+    const room = await alice.createRoom('rotated', { members: ['bob', 'carol'] });
+    await alice.send(room.id, 'before the rotation');
+    await bob.history(room.id); // bob's first device takes (and acknowledges) the share
+    await carol.leave(room.id);
+    await alice.send(room.id, 'after the rotation'); // carol left: a new session [M3]
+    await alice.connect();
+    // bob on a new device: the old share is gone from the server and the server withholds bob's vault [K9], so
+    // it asks alice for it.
+    const device = await bobWithoutHisVault();
     const recovered = next(device, 'recovered', (m) => m.text === 'before the rotation');
     const shown = await device.history(room.id);
     // The new session's share still waits on the server; the rotated-out one was taken by the first device.
@@ -127,17 +133,7 @@ describe('history pages', () => {
       await alice.send(room, `without dora ${i}`);
     }
     // bob on a new device, whose vault the server withholds [K9]: it asks alice for every session.
-    const net = tamperingFetch();
-    net.hooks.rewrite = (url, body) =>
-      url.includes('/api/vault?') ? { records: [], seq: 0, hasMore: false } : body;
-    const device = createClient({
-      server: server.url,
-      store: new MemoryKeyStore(),
-      webSocket: nodeWebSocket,
-      fetch: net.fetch,
-    });
-    await device.login('bob', PASSWORD);
-    await device.connect();
+    const device = await bobWithoutHisVault();
     const recovered = next(device, 'recovered', (m) => m.text === 'the first session');
     expect((await device.history(room))[0]).toMatchObject({ status: 'missing_key' });
     await alice.answerKeyRequests();

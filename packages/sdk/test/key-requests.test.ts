@@ -5,6 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryKeyStore, type ParleyClient } from '../src/index.ts';
 import { client, collect, next, PASSWORD, registered, sleep, tamperingFetch, testServer } from './helpers.ts';
 
+/** A session id nobody made. */
+const MADE_UP_SESSION = 'AAAAAAAAAAAAAAAAAAAAAA';
+
 describe('[M2] key requests wait for the sender', () => {
   let server: Awaited<ReturnType<typeof testServer>>;
   let alice: ParleyClient;
@@ -17,6 +20,16 @@ describe('[M2] key requests wait for the sender', () => {
     const token = (await store.get<{ token: string }>(`${user}/session`))!.token;
     const res = await fetch(`${server.url}/api/key-requests`, { headers: { authorization: `Bearer ${token}` } });
     return ((await res.json()) as { requests: { room: string; from: string }[] }).requests;
+  }
+
+  /** A key request made by hand over HTTP, with the session of `user` kept in `store`. */
+  async function askByHand(store: MemoryKeyStore, user: string, body: unknown): Promise<Response> {
+    const token = (await store.get<{ token: string }>(`${user}/session`))!.token;
+    return fetch(`${server.url}/api/key-requests`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
   }
 
   /** Bob's client never sees the shares the server hands him next: they are acknowledged and hidden. */
@@ -34,6 +47,21 @@ describe('[M2] key requests wait for the sender', () => {
       return { shares: [] };
     };
     return count;
+  }
+
+  /**
+   * Sends (`send`) while the server drops bob's share: bob shows the message as missing_key, and his request
+   * waits on the server for alice (read with the session in `aliceDevice`, a store of one of her devices).
+   */
+  async function askedByBob(room: string, send: () => Promise<unknown>, aliceDevice: MemoryKeyStore) {
+    dropBobsShares();
+    const shown = next(bob, 'message', (m) => m.room === room);
+    await send();
+    const message = await shown;
+    expect(message.status).toBe('missing_key');
+    bobHttp.hooks.after = undefined;
+    await expect.poll(async () => (await waitingFor(aliceDevice, 'alice')).length).toBe(1);
+    return message;
   }
 
   const aliceStore = new MemoryKeyStore();
@@ -73,12 +101,7 @@ describe('[M2] key requests wait for the sender', () => {
 
   it('a client that never connects (a CLI command) answers with answerKeyRequests', async () => {
     const room = (await alice.createRoom('by hand', { members: ['bob'] })).id;
-    dropBobsShares();
-    const shown = next(bob, 'message', (m) => m.room === room);
-    await alice.send(room, 'answered by a command');
-    expect((await shown).status).toBe('missing_key');
-    bobHttp.hooks.after = undefined;
-    await expect.poll(async () => (await waitingFor(aliceStore, 'alice')).length).toBe(1);
+    await askedByBob(room, () => alice.send(room, 'answered by a command'), aliceStore);
     const recovered = next(bob, 'recovered', (m) => m.room === room);
     expect(await alice.answerKeyRequests()).toBe(1);
     expect(await recovered).toMatchObject({ status: 'ok', text: 'answered by a command' });
@@ -87,13 +110,7 @@ describe('[M2] key requests wait for the sender', () => {
 
   it('[M6] a sender who leaves before sending the key: the message says so, live and in history; nobody is asked', async () => {
     const room = (await alice.createRoom('gone', { members: ['bob'] })).id;
-    dropBobsShares();
-    const shown = next(bob, 'message', (m) => m.room === room);
-    await alice.send(room, 'never to be read');
-    const waiting = await shown;
-    expect(waiting.status).toBe('missing_key');
-    bobHttp.hooks.after = undefined;
-    await expect.poll(async () => (await waitingFor(aliceStore, 'alice')).length).toBe(1);
+    const waiting = await askedByBob(room, () => alice.send(room, 'never to be read'), aliceStore);
 
     const restated = next(bob, 'keyUnavailable', (m) => m.room === room);
     await alice.leave(room);
@@ -102,12 +119,7 @@ describe('[M2] key requests wait for the sender', () => {
 
     // The server dropped bob's request with alice's leave, and takes no more: no device of hers can answer.
     expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
-    const token = (await bobStore.get<{ token: string }>('bob/session'))!.token;
-    const ask = await fetch(`${server.url}/api/key-requests`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ room, sender: 'alice', sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' }),
-    });
+    const ask = await askByHand(bobStore, 'bob', { room, sender: 'alice', sessionId: MADE_UP_SESSION });
     expect(ask.status).toBe(403);
     expect(await ask.json()).toMatchObject({
       error: { code: 'NOT_MEMBER', message: 'alice is not a member of this room: nobody can send that key now' },
@@ -125,13 +137,14 @@ describe('[M2] key requests wait for the sender', () => {
     const phone = client(server.url);
     await phone.login('alice', PASSWORD);
     const room = (await alice.createRoom('two devices', { members: ['bob'], history: 'joined' })).id;
-    dropBobsShares();
-    const shown = next(bob, 'message', (m) => m.room === room);
-    await alice.send(room, 'from the laptop');
-    await alice.disconnect(); // the laptop goes offline; what it wrote for the vault is written first
-    expect((await shown).status).toBe('missing_key');
-    bobHttp.hooks.after = undefined;
-    await expect.poll(async () => (await waitingFor(aliceStore, 'alice')).length).toBe(1);
+    await askedByBob(
+      room,
+      async () => {
+        await alice.send(room, 'from the laptop');
+        await alice.disconnect(); // the laptop goes offline; what it wrote for the vault is written first
+      },
+      aliceStore,
+    );
 
     // The phone comes online first: it cannot answer, and it does not take the request from the laptop.
     expect(await phone.answerKeyRequests()).toBe(1);
@@ -152,13 +165,14 @@ describe('[M2] key requests wait for the sender', () => {
     const phone = client(server.url);
     await phone.login('alice', PASSWORD);
     const room = (await laptop.createRoom('lost laptop', { members: ['bob'] })).id;
-    dropBobsShares();
-    const shown = next(bob, 'message', (m) => m.room === room);
-    await laptop.send(room, 'sent from a laptop now lost');
-    await laptop.disconnect();
-    expect((await shown).status).toBe('missing_key');
-    bobHttp.hooks.after = undefined;
-    await expect.poll(async () => (await waitingFor(laptopStore, 'alice')).length).toBe(1);
+    await askedByBob(
+      room,
+      async () => {
+        await laptop.send(room, 'sent from a laptop now lost');
+        await laptop.disconnect();
+      },
+      laptopStore,
+    );
 
     const recovered = next(bob, 'recovered', (m) => m.room === room);
     expect(await phone.answerKeyRequests()).toBe(1);
@@ -176,16 +190,12 @@ describe('[M2] key requests wait for the sender', () => {
     // Alice's session predates carol, and alice rotates only when someone leaves: carol gets the current session
     // from the index she was invited at. A request for a session she was never given — a made-up one — gets
     // nothing, and the request is dropped once alice has looked at it.
-    const token = (await carolStore.get<{ token: string }>('carol/session'))!.token;
-    const ask = await fetch(`${server.url}/api/key-requests`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ room, sender: 'alice', sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' }),
-    });
+    const ask = await askByHand(carolStore, 'carol', { room, sender: 'alice', sessionId: MADE_UP_SESSION });
     expect(ask.status).toBe(202);
     const shares = collect(carol, 'recovered');
     expect(await alice.answerKeyRequests()).toBe(1);
     expect(await waitingFor(aliceStore, 'alice')).toEqual([]);
+    const token = (await carolStore.get<{ token: string }>('carol/session'))!.token;
     const carolShares = await fetch(`${server.url}/api/shares`, { headers: { authorization: `Bearer ${token}` } });
     expect(((await carolShares.json()) as { shares: unknown[] }).shares).toEqual([]);
     await sleep(50);
@@ -195,17 +205,11 @@ describe('[M2] key requests wait for the sender', () => {
 
   it('the server refuses a request from outside the room, and to oneself, with a stable code', async () => {
     const room = (await alice.createRoom('closed', { members: [] })).id;
-    const token = (await bobStore.get<{ token: string }>('bob/session'))!.token;
-    const ask = (body: unknown) =>
-      fetch(`${server.url}/api/key-requests`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify(body),
-      });
-    const outside = await ask({ room, sender: 'alice', sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    const ask = (body: unknown) => askByHand(bobStore, 'bob', body);
+    const outside = await ask({ room, sender: 'alice', sessionId: MADE_UP_SESSION });
     expect(outside.status).toBe(403);
     expect(await outside.json()).toMatchObject({ error: { code: 'NOT_MEMBER' } });
-    const self = await ask({ room, sender: 'bob', sessionId: 'AAAAAAAAAAAAAAAAAAAAAA' });
+    const self = await ask({ room, sender: 'bob', sessionId: MADE_UP_SESSION });
     expect(self.status).toBe(400);
     expect(await self.json()).toMatchObject({ error: { code: 'BAD_REQUEST' } });
     const bad = await ask({ room, sender: 'alice' });

@@ -33,6 +33,19 @@ afterAll(async () => {
   await stack?.close();
 });
 
+/** alice creates a private room `name` and invites bob in her browser; bob's link to it, once it shows. */
+async function aliceMakesRoomWithBob(name: string) {
+  const nav = alice.page.getByRole('navigation', { name: 'Rooms' });
+  await nav.getByLabel('New room name').fill(name);
+  await nav.getByRole('button', { name: 'Create room' }).click();
+  await alice.page.getByRole('heading', { name, exact: true }).waitFor();
+  await alice.page.getByLabel('Invite member').fill('bob');
+  await alice.page.getByRole('button', { name: 'Invite' }).click();
+  const link = bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name, exact: true });
+  await link.waitFor();
+  return link;
+}
+
 describe('the web client in Chromium', () => {
   it('[K2] refuses a short or common password before anything is sent', async () => {
     const { page } = alice;
@@ -84,13 +97,7 @@ describe('the web client in Chromium', () => {
   });
 
   it('[R2] a private room: create, invite, chat; unread counts elsewhere', async () => {
-    const nav = alice.page.getByRole('navigation', { name: 'Rooms' });
-    await nav.getByLabel('New room name').fill('plans');
-    await nav.getByRole('button', { name: 'Create room' }).click();
-    await alice.page.getByRole('heading', { name: 'plans', exact: true }).waitFor();
-    await alice.page.getByLabel('Invite member').fill('bob');
-    await alice.page.getByRole('button', { name: 'Invite' }).click();
-    await bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: 'plans' }).waitFor();
+    await aliceMakesRoomWithBob('plans');
     await send(alice.page, 'secret plans');
     // bob is still in "general": the new message counts as unread in the room list.
     const plans = bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: /plans/ });
@@ -155,15 +162,8 @@ describe('the web client in Chromium', () => {
   });
 
   it('[R2] [M3] an admin makes a member admin, then removes a member from the room', async () => {
-    const nav = alice.page.getByRole('navigation', { name: 'Rooms' });
-    await nav.getByLabel('New room name').fill('team');
-    await nav.getByRole('button', { name: 'Create room' }).click();
-    await alice.page.getByRole('heading', { name: 'team', exact: true }).waitFor();
-    await alice.page.getByLabel('Invite member').fill('bob');
-    await alice.page.getByRole('button', { name: 'Invite' }).click();
+    const bobsTeam = await aliceMakesRoomWithBob('team');
     await member(alice.page, 'bob').waitFor();
-    const bobsTeam = bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: 'team' });
-    await bobsTeam.waitFor();
     await member(alice.page, 'bob').getByRole('button', { name: 'Make admin' }).click();
     await member(alice.page, 'bob').getByText('admin', { exact: true }).waitFor();
     expect(await member(alice.page, 'bob').getByRole('button', { name: 'Make admin' }).count()).toBe(0);
@@ -182,14 +182,7 @@ describe('the web client in Chromium', () => {
   });
 
   it('leaving a room is asked first; then the room is gone from the list and the others see "bob left"', async () => {
-    const nav = alice.page.getByRole('navigation', { name: 'Rooms' });
-    await nav.getByLabel('New room name').fill('book club');
-    await nav.getByRole('button', { name: 'Create room' }).click();
-    await alice.page.getByRole('heading', { name: 'book club', exact: true }).waitFor();
-    await alice.page.getByLabel('Invite member').fill('bob');
-    await alice.page.getByRole('button', { name: 'Invite' }).click();
-    const bobsClub = bob.page.getByRole('navigation', { name: 'Rooms' }).getByRole('link', { name: 'book club' });
-    await bobsClub.waitFor();
+    const bobsClub = await aliceMakesRoomWithBob('book club');
     await openRoom(bob.page, 'book club');
     // "general" is the server's meeting place: no way out of it from here.
     await openRoom(bob.page, 'general');
@@ -200,6 +193,12 @@ describe('the web client in Chromium', () => {
     await asked.getByText('Leave book club? Its messages will no longer be shown to you.').waitFor();
     await bob.page.screenshot({ path: join(SCREENSHOTS, 'leave-room.png') });
     expect(await accessibilityViolations(bob.page)).toEqual([]);
+    // The keyboard lands on the safe answer; Escape (or Stay) keeps the room, and gives the focus back.
+    const focused = () => bob.page.evaluate(() => document.activeElement?.textContent);
+    expect(await focused()).toBe('Stay');
+    await bob.page.keyboard.press('Escape');
+    expect(await focused()).toBe('Leave room');
+    await bob.page.getByRole('button', { name: 'Leave room' }).click();
     await asked.getByRole('button', { name: 'Stay' }).click();
     expect(await bobsClub.count()).toBe(1);
     await bob.page.getByRole('button', { name: 'Leave room' }).click();

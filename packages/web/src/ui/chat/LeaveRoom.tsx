@@ -1,7 +1,7 @@
 // Leaving a room, asked twice: the user's devices drop the room's keys as they leave, so its messages are not
 // shown here again (an admin can invite them back; they then read from their return, or from the start where
 // the room's history is shared).
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 
 interface Props {
   label: string;
@@ -12,9 +12,18 @@ interface Props {
 export function LeaveRoom({ label, onLeave, onError }: Props) {
   const [asking, setAsking] = useState(false);
   const [leaving, setLeaving] = useState(false);
+  // The question takes the button's place: the keyboard goes to the safe answer, and comes back after.
+  const stay = useRef<HTMLButtonElement>(null);
+  const ask = useRef<HTMLButtonElement>(null);
+  const wasAsking = useRef(false);
+  useEffect(() => {
+    if (asking) stay.current?.focus();
+    else if (wasAsking.current) ask.current?.focus();
+    wasAsking.current = asking;
+  }, [asking]);
   if (!asking) {
     return (
-      <button type="button" className="link danger leave" onClick={() => setAsking(true)}>
+      <button ref={ask} type="button" className="link danger leave" onClick={() => setAsking(true)}>
         Leave room
       </button>
     );
@@ -30,12 +39,19 @@ export function LeaveRoom({ label, onLeave, onError }: Props) {
     }
   }
   return (
-    <span className="leave" role="group" aria-label="Leave this room?">
+    <span
+      className="leave"
+      role="group"
+      aria-label="Leave this room?"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && !leaving) setAsking(false);
+      }}
+    >
       <span>Leave {label}? Its messages will no longer be shown to you.</span>
       <button type="button" className="danger" disabled={leaving} onClick={() => void leave()}>
         {leaving ? 'Leaving…' : 'Leave'}
       </button>
-      <button type="button" className="secondary" disabled={leaving} onClick={() => setAsking(false)}>
+      <button ref={stay} type="button" className="secondary" disabled={leaving} onClick={() => setAsking(false)}>
         Stay
       </button>
     </span>
