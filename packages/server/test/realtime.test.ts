@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { randomId } from '@parley/protocol';
+import { MAX_REPLAY } from '../src/realtime/replay.ts';
 import {
   api,
   connect,
@@ -149,6 +150,27 @@ describe('frames', () => {
     await api(h, 'POST', '/api/chat', { token: alice.token, body: { envelope: await envelope(alice, room, 6) } });
     expect((await b.next((f) => f.type === 'event')).event.seq).toBe(8);
     expect(b.frames.filter((f) => f.type === 'event')).toEqual([]);
+    b.close();
+  });
+
+  it(`[D3] a resume more than ${MAX_REPLAY} events behind is told the gap, then gets the newest ${MAX_REPLAY}`, async () => {
+    const room = await createRoom(h, alice, { invite: [bob] });
+    // Volume straight into the store (the server does not check message signatures; readers do), so no head
+    // is signed past the invite: only the events are checked here.
+    const sealed = await envelope(alice, room);
+    const items = Array.from({ length: MAX_REPLAY + 10 }, () => ({
+      kind: 'message' as const,
+      sender: alice.name,
+      envelope: { ...sealed, clientMsgId: randomId() },
+    }));
+    for (let i = 0; i < items.length; i += 500) await h.store.appendBatch(items.slice(i, i + 500), Date.now());
+    const head = await h.store.headSeq(room);
+    const b = await connect(h, bob, { [room]: 1 });
+    const gap = await b.next((f) => f.type === 'gap' || f.type === 'event');
+    expect(gap).toEqual({ type: 'gap', room, from: 2, to: head - MAX_REPLAY });
+    const seqs = [];
+    for (let i = 0; i < MAX_REPLAY; i++) seqs.push((await b.next((f) => f.type === 'event')).event.seq);
+    expect(seqs).toEqual(Array.from({ length: MAX_REPLAY }, (_, j) => head - MAX_REPLAY + 1 + j));
     b.close();
   });
 
