@@ -18,9 +18,8 @@ const idOf = (room: string, sender: string, sessionId: string) => `${room}|${sen
 export class MissingKeys {
   /** Messages waiting for a key, by room|sender|session. */
   private readonly waiting = new Map<string, Map<number, MessageEvent>>();
-  private readonly requested = new Set<string>();
-  /** Sessions whose sender has left the room: never asked for (the vault may still bring them). */
-  private readonly senderGone = new Set<string>();
+  /** Sessions not to ask for (again): asked for already, or their sender has left the room (nobody to ask). */
+  private readonly settled = new Set<string>();
 
   constructor(
     private readonly ctx: Ctx,
@@ -44,11 +43,10 @@ export class MissingKeys {
     if (!shared && since !== undefined && ev.seq < since) return 'before_join';
     const id = idOf(ev.room, ev.sender, ev.content.sessionId);
     if (fold && !fold.state.members.has(ev.sender)) {
-      this.senderGone.add(id);
+      this.settled.add(id);
       return 'sender_left';
     }
-    if (!this.requested.has(id) && this.requestKey(ev.room, ev.sender, ev.content.sessionId))
-      this.requested.add(id);
+    if (!this.settled.has(id) && this.requestKey(ev.room, ev.sender, ev.content.sessionId)) this.settled.add(id);
     return 'missing_key';
   }
 
@@ -82,7 +80,7 @@ export class MissingKeys {
     const gone: MessageEvent[] = [];
     for (const [id, list] of this.waiting) {
       if (!id.startsWith(prefix)) continue;
-      this.senderGone.add(id);
+      this.settled.add(id);
       gone.push(...list.values());
     }
     return gone.sort((a, b) => a.seq - b.seq);
@@ -92,15 +90,14 @@ export class MissingKeys {
   requestWaiting(): void {
     for (const [id, list] of this.waiting) {
       const ev = list.values().next().value;
-      if (!ev || this.requested.has(id) || this.senderGone.has(id)) continue;
-      if (this.requestKey(ev.room, ev.sender, ev.content.sessionId)) this.requested.add(id);
+      if (!ev || this.settled.has(id)) continue;
+      if (this.requestKey(ev.room, ev.sender, ev.content.sessionId)) this.settled.add(id);
     }
   }
 
   /** The user is out of `room`: nothing of it waits any more. */
   forgetRoom(room: string): void {
     for (const id of [...this.waiting.keys()]) if (id.startsWith(`${room}|`)) this.waiting.delete(id);
-    for (const id of [...this.requested]) if (id.startsWith(`${room}|`)) this.requested.delete(id);
-    for (const id of [...this.senderGone]) if (id.startsWith(`${room}|`)) this.senderGone.delete(id);
+    for (const id of [...this.settled]) if (id.startsWith(`${room}|`)) this.settled.delete(id);
   }
 }

@@ -25,13 +25,14 @@ export function ChatScreen({ client, onSignedOut }: Props) {
   useEffect(() => client.on('vault', (w) => setError(vaultSentence(w))), [client]);
   const room = state.rooms.find((r) => r.id === state.active) ?? null;
   // Removed from a room (by a valid, signed kick [R4]): the room goes from the list, and this says why.
-  const labels = useRef(new Map<string, string>());
-  labels.current = new Map(state.rooms.map((r) => [r.id, roomLabel(r, state.direct)]));
+  const latest = useRef(state);
+  latest.current = state;
   useEffect(
     () =>
       client.on('member', (n) => {
         if (n.type !== 'kick' || !n.valid || n.target !== client.user) return;
-        setError(`${n.actor} removed you from ${labels.current.get(n.room) ?? 'a room'}.`);
+        const gone = latest.current.rooms.find((r) => r.id === n.room);
+        setError(`${n.actor} removed you from ${gone ? roomLabel(gone, latest.current.direct) : 'a room'}.`);
       }),
     [client],
   );

@@ -1,6 +1,6 @@
 // Who is in the room and who is online. Presence from live events overrides the snapshot from members().
 import { useEffect, useState } from 'react';
-import type { Member, ParleyClient, RoomSummary } from '@parley/sdk';
+import { isParleyError, type Member, type ParleyClient, type RoomSummary } from '@parley/sdk';
 import type { ChatState } from '../state/chat-state.ts';
 import { InlineForm } from './InlineForm.tsx';
 
@@ -33,8 +33,7 @@ function useMembers(client: ParleyClient, room: RoomSummary, state: ChatState, o
   return members;
 }
 
-const isOutOfRoom = (e: unknown) =>
-  e instanceof Error && 'code' in e && (e.code === 'UNKNOWN_ROOM' || e.code === 'NOT_MEMBER');
+const isOutOfRoom = (e: unknown) => isParleyError(e, 'UNKNOWN_ROOM') || isParleyError(e, 'NOT_MEMBER');
 
 export function MembersPanel({ client, room, state, onError, onSelect }: Props) {
   const members = useMembers(client, room, state, onError);
